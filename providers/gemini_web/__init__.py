@@ -1,0 +1,21 @@
+"""The gemini-web provider: Gemini web accounts served through litellm."""
+
+from .accounts import Account, AccountHealth, AccountPool
+from .errors import GeminiWebError
+from .logs import bridge_library_logs
+from .plugin import GeminiWebLLM
+from .settings import AccountSettings, GeminiWebSettings
+
+PROVIDER_NAME = "gemini-web"
+
+__all__ = [
+    "PROVIDER_NAME",
+    "Account",
+    "AccountHealth",
+    "AccountPool",
+    "AccountSettings",
+    "GeminiWebError",
+    "GeminiWebLLM",
+    "GeminiWebSettings",
+    "bridge_library_logs",
+]

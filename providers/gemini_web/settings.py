@@ -1,0 +1,35 @@
+"""Settings of the gemini-web provider: its accounts and how it talks to Gemini web."""
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+
+class AccountSettings(BaseModel):
+    """One Gemini web account, identified by its browser cookies."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    secure_1psid: SecretStr
+    secure_1psidts: SecretStr | None = None
+    proxy: str | None = None
+    """Upstream proxy for this account; without it the standard HTTPS_PROXY variables apply."""
+
+
+class GeminiWebSettings(BaseModel):
+    """How the provider drives `gemini_webapi` clients."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    init_timeout: float = Field(default=60.0, gt=0)
+    """Our own bound on `GeminiClient.init()`, which can deadlock inside the library."""
+    request_timeout: float = Field(default=300.0, gt=0)
+    """Whole-request bound; the Router does not enforce timeouts on custom providers."""
+    idle_timeout: float = Field(default=120.0, gt=0)
+    """Longest silence allowed between two streamed frames."""
+    refresh_interval: float = Field(default=600.0, ge=60)
+    """Seconds between `__Secure-1PSIDTS` rotations (the library clamps below 60)."""
+    temporary_chats: bool = True
+    """Keep proxied conversations out of the account's Gemini history."""
+    max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    log_level: str = "WARNING"
+    """Level at which gemini_webapi's loguru output is forwarded into standard logging."""

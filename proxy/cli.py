@@ -1,0 +1,49 @@
+"""`gemini-proxy`: load and validate the config, then serve it with uvicorn."""
+
+import argparse
+import logging
+import os
+import sys
+
+import uvicorn
+
+from .app import create_app
+from .config import CONFIG_ENV, ConfigError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="gemini-proxy", description=__doc__)
+    parser.add_argument("--config", help=f"config file (default: ${CONFIG_ENV} or ./config.yaml)")
+    parser.add_argument("--host", help="listen address (default: server.host)")
+    parser.add_argument("--port", type=int, help="listen port (default: server.port, 8100)")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"gemini-proxy: config error: {exc}", file=sys.stderr)
+        return 2
+    logging.basicConfig(
+        level=settings.server.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+    host = args.host or settings.server.host
+    port = args.port or settings.server.port
+    if args.workers > 1:
+        if args.config:
+            os.environ[CONFIG_ENV] = args.config
+        uvicorn.run(
+            "proxy.app:app_from_environment", factory=True, host=host, port=port,
+            workers=args.workers, log_level=settings.server.log_level.lower(),
+        )  # fmt: skip
+    else:
+        uvicorn.run(
+            create_app(settings), host=host, port=port, log_level=settings.server.log_level.lower()
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""Batch bookkeeping: creating a batch with its tasks, settling, cancelling, and reporting.
+
+Functions take a connection inside a transaction opened by the caller; the reports are shaped as
+the contract's `GET /v1/batch/{batch_id}/status`.
+"""
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, func, insert, select, update
+
+from proxy.jobs.models import Batch, BatchStatus, Task, TaskKind, TaskState
+
+# Columns of a batch that every report shows.
+_BATCH_COLUMNS = (Batch.id, Batch.total, Batch.status, Batch.model, Batch.created_at)
+
+
+def insert_batch(
+    conn: Connection,
+    batch_id: str,
+    prompts: Sequence[str],
+    params: Mapping[str, Any],
+    concurrency: int,
+    now: datetime,
+) -> Batch:
+    """Insert a batch and its tasks `{batch_id}_task_{i}`, all pending."""
+    batch = Batch(
+        id=batch_id,
+        created_at=now,
+        updated_at=now,
+        total=len(prompts),
+        model=params.get("model"),
+        response_type=params.get("response_type", "url"),
+        concurrency=concurrency,
+        message=f"queued {len(prompts)} prompts",
+    )
+    conn.execute(insert(Batch).values(batch.model_dump()))
+    tasks = [
+        Task(
+            id=f"{batch_id}_task_{index}",
+            batch_id=batch_id,
+            index=index,
+            kind=TaskKind.BATCH,
+            prompt=prompt,
+            params=dict(params),
+            created_at=now,
+            updated_at=now,
+        ).model_dump()
+        for index, prompt in enumerate(prompts)
+    ]
+    conn.execute(insert(Task), tasks)
+    return batch
+
+
+def _state_counts(conn: Connection, batch_id: str) -> Counter[str]:
+    rows = conn.execute(
+        select(Task.state, func.count()).where(Task.batch_id == batch_id).group_by(Task.state)
+    ).all()
+    return Counter({state: count for state, count in rows})
+
+
+def _final_status(counts: Counter[str]) -> BatchStatus:
+    if counts[TaskState.CANCELLED]:
+        return BatchStatus.CANCELLED
+    if not counts[TaskState.FAILED]:
+        return BatchStatus.COMPLETED
+    if not counts[TaskState.COMPLETED]:
+        return BatchStatus.FAILED
+    return BatchStatus.PARTIAL
+
+
+def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
+    """Give the batch its final status if none of its tasks is left to run."""
+    # Lock the batch row before counting: two tasks finishing at once on PostgreSQL would
+    # otherwise each still see the other running, and nobody would settle the batch.
+    conn.execute(select(Batch.id).where(Batch.id == batch_id).with_for_update())
+    counts = _state_counts(conn, batch_id)
+    if counts[TaskState.PENDING] or counts[TaskState.PROCESSING]:
+        return
+    ended = ", ".join(f"{counts[state]} {state}" for state in TaskState if counts[state])
+    conn.execute(
+        update(Batch)
+        .where(Batch.id == batch_id, Batch.status == BatchStatus.PROCESSING)
+        .values(status=_final_status(counts), finished_at=now, updated_at=now, message=ended)
+    )
+
+
+def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, Any] | None:
+    """Cancel the tasks that have not started; running ones finish. None if no such batch."""
+    status = conn.scalar(select(Batch.status).where(Batch.id == batch_id).with_for_update())
+    if status is None:
+        return None
+    cancelled = conn.execute(
+        update(Task)
+        .where(Task.batch_id == batch_id, Task.state == TaskState.PENDING)
+        .values(state=TaskState.CANCELLED, finished_at=now, updated_at=now)
+    ).rowcount
+    if status == BatchStatus.PROCESSING:
+        conn.execute(
+            update(Batch)
+            .where(Batch.id == batch_id)
+            .values(cancelled=True, updated_at=now, message=f"cancelled {cancelled} tasks")
+        )
+    settle_batch(conn, batch_id, now)
+    running = _state_counts(conn, batch_id)[TaskState.PROCESSING]
+    return {"batch_id": batch_id, "cancelled": cancelled, "running": running}
+
+
+def _summary(batch: Any, counts: Counter[str]) -> dict[str, Any]:
+    done = counts[TaskState.COMPLETED] + counts[TaskState.FAILED]
+    return {
+        "batch_id": batch.id,
+        "total": batch.total,
+        "completed": counts[TaskState.COMPLETED],
+        "failed": counts[TaskState.FAILED],
+        "pending": counts[TaskState.PENDING] + counts[TaskState.PROCESSING],
+        # "progress" counts tasks that ran to an end, cancelled ones excluded.
+        "progress": f"{done}/{batch.total}",
+        "status": batch.status,
+        "processing": counts[TaskState.PROCESSING],
+        "cancelled": counts[TaskState.CANCELLED],
+        "model": batch.model,
+        "created_at": batch.created_at.isoformat(),
+    }
+
+
+def batch_report(conn: Connection, batch_id: str) -> dict[str, Any] | None:
+    """The status document of one batch, results and errors in task order."""
+    batch = conn.execute(select(*_BATCH_COLUMNS).where(Batch.id == batch_id)).first()
+    if batch is None:
+        return None
+    tasks = conn.execute(
+        select(Task.id, Task.state, Task.result, Task.error)
+        .where(Task.batch_id == batch_id)
+        .order_by(Task.index)
+    ).all()
+    report = _summary(batch, Counter(task.state for task in tasks))
+    report["results"] = [
+        {"task_id": task.id} | {k: v for k, v in (task.result or {}).items() if k != "task_id"}
+        for task in tasks
+        if task.state == TaskState.COMPLETED
+    ]
+    report["errors"] = [
+        {"task_id": task.id, "error": task.error}
+        for task in tasks
+        if task.state == TaskState.FAILED
+    ]
+    return report
+
+
+def recent_batches(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Summaries (no results) of the `limit` newest batches, newest first."""
+    batches = conn.execute(
+        select(*_BATCH_COLUMNS).order_by(Batch.created_at.desc(), Batch.id).limit(limit)
+    ).all()
+    counts: dict[str, Counter[str]] = {batch.id: Counter() for batch in batches}
+    rows = conn.execute(
+        select(Task.batch_id, Task.state, func.count())
+        .where(Task.batch_id.in_(counts))
+        .group_by(Task.batch_id, Task.state)
+    ).all()
+    for batch_id, state, count in rows:
+        counts[batch_id][state] = count
+    return [_summary(batch, counts[batch.id]) for batch in batches]

@@ -1,0 +1,79 @@
+"""Engines for the job store: URL rules, SQLite settings, and read / write transactions.
+
+SQLite: WAL (readers never block the writer), a busy timeout, and write transactions opened with
+`BEGIN IMMEDIATE`, so a transaction that reads before it writes (claim, settling a batch) takes
+the write lock up front instead of failing with "database is locked" half-way. Python's sqlite3
+issues its own BEGIN only before DML, so we switch that off and emit BEGIN ourselves (the recipe
+in SQLAlchemy's SQLite documentation).
+PostgreSQL: psycopg 3; `postgresql://` and `postgres://` URLs mean `postgresql+psycopg://`.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+# Execution option that marks a connection's transaction as a writer (SQLite: BEGIN IMMEDIATE).
+_WRITE_OPTION = "jobs_write"
+_SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+
+
+def normalise_url(url: str) -> URL:
+    """Parse a database URL, choosing psycopg 3 for PostgreSQL and refusing in-memory SQLite."""
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        # Each pooled connection would see its own empty database.
+        raise ValueError("the job store needs a SQLite file, e.g. sqlite:///./data/jobs.db")
+    return parsed
+
+
+def create_job_engine(url: str) -> Engine:
+    """A pooled engine for `url`, creating the SQLite file's directory if needed."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True)
+    assert parsed.database is not None
+    Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        parsed,
+        connect_args={"timeout": _SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+    )
+    event.listen(engine, "connect", _configure_sqlite_connection)
+    event.listen(engine, "begin", _begin_sqlite_transaction)
+    return engine
+
+
+def _configure_sqlite_connection(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves, see the module docstring
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _begin_sqlite_transaction(conn: Connection) -> None:
+    writer = conn.get_execution_options().get(_WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+@contextmanager
+def write_transaction(engine: Engine) -> Iterator[Connection]:
+    """A transaction that will write; committed on success, rolled back on error."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE_OPTION: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def read_transaction(engine: Engine) -> Iterator[Connection]:
+    """A read-only transaction: one consistent snapshot on SQLite, never takes the write lock."""
+    with engine.connect() as conn, conn.begin():
+        yield conn

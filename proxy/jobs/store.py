@@ -1,0 +1,238 @@
+"""`JobStore`: the durable record of batches and tasks, shared by the routes and the worker.
+
+One sync SQLAlchemy engine (SQLite or PostgreSQL, see `engine.py`); every public method is a
+coroutine that runs its transaction in a worker thread, so the event loop never waits on disk or
+network. Record-keeping methods take their timestamps from the injected `utcnow`; the lease
+methods take `now` from the caller, so a test can put a lease anywhere in time.
+"""
+
+import asyncio
+import functools
+import secrets
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from proxy.jobs import batches, leases
+from proxy.jobs.engine import create_job_engine, read_transaction, write_transaction
+from proxy.jobs.models import (
+    MAX_BATCH_CONCURRENCY,
+    Batch,
+    Task,
+    TaskKind,
+    TaskState,
+)
+from proxy.jobs.records import TaskInfo
+
+# 8 hex digits can collide; a fresh id is drawn this many times before giving up.
+_BATCH_ID_ATTEMPTS = 5
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _in_thread(
+    method: Callable[Concatenate["JobStore", P], R],
+) -> Callable[Concatenate["JobStore", P], Coroutine[Any, Any, R]]:
+    """Turn a blocking store method into a coroutine that runs it in a worker thread."""
+
+    @functools.wraps(method)
+    async def run(self: "JobStore", *args: P.args, **kwargs: P.kwargs) -> R:
+        return await asyncio.to_thread(method, self, *args, **kwargs)
+
+    return run
+
+
+class JobStore:
+    """Batches and tasks in a SQL database (`sqlite:///path` or `postgresql://...`).
+
+    Call `create_schema()` once at start-up and `close()` at shutdown.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        utcnow: Callable[[], datetime] = _utcnow,
+        single_timeout_seconds: float = 900.0,
+    ) -> None:
+        self._engine = create_job_engine(url)
+        self._utcnow = utcnow
+        self._single_timeout = timedelta(seconds=single_timeout_seconds)
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self._engine.dialect.name
+
+    @_in_thread
+    def create_schema(self) -> None:
+        """Create missing tables and indexes; existing ones are left as they are (no migration)."""
+        tables = [Batch.__table__, Task.__table__]
+        with self._engine.begin() as conn:
+            Batch.metadata.create_all(conn, tables=tables)  # type: ignore[arg-type]
+
+    @_in_thread
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # Batches -------------------------------------------------------------------------------
+
+    @_in_thread
+    def create_batch(
+        self,
+        prompts: Sequence[str],
+        params: Mapping[str, Any],
+        *,
+        concurrency: int = MAX_BATCH_CONCURRENCY,
+    ) -> Batch:
+        """Record a batch and one pending task per prompt, in one transaction.
+
+        `params` (model, response_type, ...) is copied to every task for the run function.
+        """
+        if not prompts:
+            raise ValueError("a batch needs at least one prompt")
+        if not 1 <= concurrency <= MAX_BATCH_CONCURRENCY:
+            raise ValueError(f"batch concurrency must be 1..{MAX_BATCH_CONCURRENCY}")
+        for attempt in range(_BATCH_ID_ATTEMPTS):
+            batch_id = f"batch_{secrets.token_hex(4)}"
+            try:
+                with write_transaction(self._engine) as conn:
+                    return batches.insert_batch(
+                        conn, batch_id, prompts, params, concurrency, self._utcnow()
+                    )
+            except IntegrityError:
+                if attempt == _BATCH_ID_ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    @_in_thread
+    def batch_status(self, batch_id: str) -> dict[str, Any] | None:
+        """The contract's status document, or None for an unknown batch."""
+        with read_transaction(self._engine) as conn:
+            return batches.batch_report(conn, batch_id)
+
+    @_in_thread
+    def list_batches(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Summaries of recent batches, newest first."""
+        with read_transaction(self._engine) as conn:
+            return batches.recent_batches(conn, limit)
+
+    @_in_thread
+    def cancel_batch(self, batch_id: str) -> dict[str, Any] | None:
+        """Cancel what has not started: `{"batch_id", "cancelled", "running"}`, None if unknown."""
+        with write_transaction(self._engine) as conn:
+            return batches.cancel_batch(conn, batch_id, self._utcnow())
+
+    # Single requests -----------------------------------------------------------------------
+
+    @_in_thread
+    def create_single_task(self, prompt: str, params: Mapping[str, Any]) -> str:
+        """Record a single image request being served now; returns its task id.
+
+        It starts as processing with a deadline (`single_timeout_seconds`): if the serving
+        process dies, the worker's sweep fails it after the deadline. It is never re-run.
+        """
+        now = self._utcnow()
+        task = Task(
+            id=f"single_{secrets.token_hex(8)}",
+            kind=TaskKind.SINGLE,
+            prompt=prompt,
+            params=dict(params),
+            state=TaskState.PROCESSING,
+            attempts=1,
+            lease_expires_at=now + self._single_timeout,
+            created_at=now,
+            updated_at=now,
+            started_at=now,
+        )
+        with write_transaction(self._engine) as conn:
+            conn.execute(insert(Task).values(task.model_dump()))
+        return task.id
+
+    @_in_thread
+    def finish_single(
+        self,
+        task_id: str,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> bool:
+        """Record a single request's outcome (`error` for a failure); False if already ended."""
+        now = self._utcnow()
+        with write_transaction(self._engine) as conn:
+            finished = conn.execute(
+                update(Task)
+                .where(
+                    Task.id == task_id,
+                    Task.kind == TaskKind.SINGLE,
+                    Task.state == TaskState.PROCESSING,
+                )
+                .values(
+                    state=TaskState.COMPLETED if error is None else TaskState.FAILED,
+                    result=result,
+                    error=error,
+                    lease_expires_at=None,
+                    finished_at=now,
+                    updated_at=now,
+                )
+            )
+        return finished.rowcount == 1
+
+    @_in_thread
+    def task_stats(self) -> dict[str, int]:
+        """Tasks of every kind by state, for /health: pending, processing, completed, failed,
+        cancelled (our addition) and total."""
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(select(Task.state, func.count()).group_by(Task.state)).all()
+        counts = {state.value: 0 for state in TaskState}
+        counts.update({state: count for state, count in rows})
+        return counts | {"total": sum(counts.values())}
+
+    # Leases (the worker's side, see leases.py) ---------------------------------------------
+
+    @_in_thread
+    def claim(
+        self, owner: str, lease_seconds: float, now: datetime, limit: int = 1
+    ) -> list[TaskInfo]:
+        """Atomically lease up to `limit` pending (or lease-expired) batch tasks to `owner`."""
+        with write_transaction(self._engine) as conn:
+            return leases.claim_tasks(conn, owner, lease_seconds, now, limit)
+
+    @_in_thread
+    def renew(self, task_id: str, owner: str, lease_seconds: float, now: datetime) -> bool:
+        """Extend the lease; False means the task is no longer `owner`'s: stop working on it."""
+        with write_transaction(self._engine) as conn:
+            return leases.renew_lease(conn, task_id, owner, lease_seconds, now)
+
+    @_in_thread
+    def complete(self, task_id: str, owner: str, result: dict[str, Any], now: datetime) -> bool:
+        """Record the result if `owner` still holds the task; False means someone else has it."""
+        with write_transaction(self._engine) as conn:
+            return leases.finish_task(conn, task_id, owner, now, result=result)
+
+    @_in_thread
+    def fail(self, task_id: str, owner: str, error: str, now: datetime) -> bool:
+        """Record the failure if `owner` still holds the task; False means someone else has it."""
+        with write_transaction(self._engine) as conn:
+            return leases.finish_task(conn, task_id, owner, now, error=error)
+
+    @_in_thread
+    def release(self, task_ids: list[str], owner: str, now: datetime) -> int:
+        """Return `owner`'s unfinished tasks to pending (graceful stop); returns how many."""
+        with write_transaction(self._engine) as conn:
+            return leases.release_tasks(conn, task_ids, owner, now)
+
+    @_in_thread
+    def fail_stale_singles(self, now: datetime) -> int:
+        """Fail single requests past their deadline (their process died); returns how many."""
+        with write_transaction(self._engine) as conn:
+            return leases.fail_stale_singles(conn, now)

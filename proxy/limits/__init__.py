@@ -1,0 +1,41 @@
+"""Rate and concurrency limits, pure and clock-driven; the app factory builds and wires them.
+
+A request's path through them:
+
+    decision = client_limiter.check(client_ip(peer, xff, trusted), model)   # else 429 detail
+    async with pool.slot():                                  # PoolFull / PoolTimeout -> 429
+        await call_with_retry(attempt, policy=..., clock=..., status_of=...)
+    # where one attempt is: await pacer.wait_turn(); call upstream; pacer.record(status)
+"""
+
+from .client import ADMIT, ClientLimiter, Decision, client_ip
+from .config import ClientLimits, LimitsSettings, PacingSettings, PoolSettings, RetrySettings
+from .errors import LimitError, PoolFull, PoolTimeout
+from .pacing import Pacer, PacingStats
+from .pool import ConcurrencyPool, PoolStats
+from .retry import Attempt, call_with_retry, next_delay, parse_retry_after
+from .window import SlidingWindow
+
+__all__ = [
+    "ADMIT",
+    "Attempt",
+    "ClientLimiter",
+    "ClientLimits",
+    "ConcurrencyPool",
+    "Decision",
+    "LimitError",
+    "LimitsSettings",
+    "Pacer",
+    "PacingSettings",
+    "PacingStats",
+    "PoolFull",
+    "PoolSettings",
+    "PoolStats",
+    "PoolTimeout",
+    "RetrySettings",
+    "SlidingWindow",
+    "call_with_retry",
+    "client_ip",
+    "next_delay",
+    "parse_retry_after",
+]

@@ -1,0 +1,84 @@
+"""The `limits:` section of config.yaml: client limits, concurrency pool, upstream pacing, retry.
+
+The primitives take these models directly (`ClientLimiter(settings.client, clock)`), so every
+knob has one name and one default, here.
+"""
+
+from pydantic import BaseModel, ConfigDict, Field, IPvAnyNetwork, model_validator
+
+
+class ClientLimits(BaseModel):
+    """Limits on what clients ask for, checked before any upstream work."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    per_ip_per_hour: int = Field(default=60, ge=1)
+    model_interval_seconds: float = Field(default=5.0, ge=0)
+    """At most one request per model in this many seconds, whoever asks."""
+    trusted_proxies: list[IPvAnyNetwork] = []
+    """Peers (IPs or CIDRs) whose `X-Forwarded-For` we believe, e.g. the Caddy in front of us."""
+    max_clients: int = Field(default=10_000, ge=1)
+    """IPs remembered at once; past it the least recently seen is forgotten (bounds memory)."""
+
+
+class PoolSettings(BaseModel):
+    """Upstream requests in flight at once; the rest queue, bounded in length and in time."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    size: int = Field(default=2, ge=1)
+    max_queue: int = Field(default=20, ge=0)
+    max_wait_seconds: float = Field(default=120.0, gt=0)
+
+
+class PacingSettings(BaseModel):
+    """Spacing between consecutive upstream calls: grows on 429, shrinks on success."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min_delay: float = Field(default=2.0, gt=0)
+    """Starting and smallest spacing in seconds (what /health shows as `current_delay` at rest)."""
+    max_delay: float = Field(default=60.0, gt=0)
+    backoff: float = Field(default=2.0, ge=1)
+    """Spacing multiplier on each 429."""
+    recovery: float = Field(default=0.9, gt=0, le=1)
+    """Spacing multiplier on each success."""
+    jitter: float = Field(default=0.25, ge=0, le=1)
+    """Each spacing is stretched by a random fraction in [0, jitter)."""
+    rpm: int = Field(default=60, ge=1)
+    """Hard cap of upstream calls in any rolling 60 s; callers past it wait."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "PacingSettings":
+        if self.max_delay < self.min_delay:
+            raise ValueError("max_delay must be at least min_delay")
+        return self
+
+
+def _default_retry_on() -> frozenset[int]:
+    return frozenset({429, *range(500, 600)})
+
+
+class RetrySettings(BaseModel):
+    """Retries of a failed upstream call: delay = min(base * factor**n, max_delay) for the n-th."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_retries: int = Field(default=5, ge=0)
+    base: float = Field(default=2.0, ge=0)
+    factor: float = Field(default=2.0, ge=1)
+    max_delay: float = Field(default=32.0, ge=0)
+    max_retry_after: float = Field(default=60.0, ge=0)
+    """An upstream `Retry-After` longer than this is not waited out: the call fails at once."""
+    retry_on: frozenset[int] = Field(default_factory=_default_retry_on)
+    """Statuses worth another try; default 429 and every 5xx."""
+
+
+class LimitsSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client: ClientLimits = ClientLimits()
+    pool: PoolSettings = PoolSettings()
+    pacing: PacingSettings = PacingSettings()
+    retry: RetrySettings = RetrySettings()

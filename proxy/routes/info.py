@@ -1,0 +1,95 @@
+"""Service information: health, info, cookie status and the model lists."""
+
+from typing import Any
+
+from fastapi import APIRouter, Depends
+
+from ..auth import require_api_key
+from ..deps import ServicesDep
+from ..version import API_VERSION, PACKAGE_VERSION
+
+health_router = APIRouter(tags=["info"])
+router = APIRouter(tags=["info"], dependencies=[Depends(require_api_key)])
+
+COOKIE_VALID = "Cookie有效，客户端已就绪"
+COOKIE_INVALID = "Cookie无效或已过期"
+
+
+@health_router.get("/health")
+async def health(services: ServicesDep) -> dict[str, Any]:
+    return {
+        "status": "ok",
+        "version": API_VERSION,
+        "client_ready": any(a.health.cookie_valid for a in services.accounts),
+        "watermark_removal": False,
+        "rate_limiter": {
+            "current_delay": 0.0,
+            "requests_last_minute": 0,
+            "consecutive_429s": 0,
+            "rpm_limit": 0,
+        },
+        "task_stats": {"pending": 0, "processing": 0, "completed": 0, "failed": 0, "total": 0},
+        "concurrency": {"max": 0, "available": 0},
+    }
+
+
+@router.get("/api/info")
+async def info(services: ServicesDep) -> dict[str, Any]:
+    return {
+        "name": "gemini-proxy",
+        "version": API_VERSION,
+        "package_version": PACKAGE_VERSION,
+        "default_model": services.settings.default_model,
+        "endpoints": {
+            "health": "GET /health",
+            "models": ["GET /api/models", "GET /v1/models"],
+            "cookies": "GET /api/cookies/status",
+            "chat": "POST /v1/chat/completions",
+            "generate": "POST /v1/generate",
+        },
+        "features": ["openai_chat", "streaming", "multiple_accounts", "optional_api_keys"],
+    }
+
+
+@router.get("/api/cookies/status")
+async def cookie_status(services: ServicesDep) -> dict[str, Any]:
+    accounts = [{"name": a.name, "valid": a.health.cookie_valid} for a in services.accounts]
+    valid = any(a["valid"] for a in accounts)
+    return {
+        "valid": valid,
+        "message": COOKIE_VALID if valid else COOKIE_INVALID,
+        "accounts": accounts,
+    }
+
+
+@router.get("/api/models")
+async def api_models(services: ServicesDep) -> dict[str, Any]:
+    models, text, image = [], [], []
+    for deployment in services.settings.public_models:
+        info = deployment.model_info
+        models.append(
+            {
+                "id": deployment.model_name,
+                "name": info.get("name", deployment.model_name),
+                "description": info.get("description", ""),
+            }
+        )
+        is_image = info.get("mode") == "image_generation"
+        (image if is_image else text).append(deployment.model_name)
+    return {
+        "models": models,
+        "categories": {"text": text, "image": image},
+        "default": services.settings.default_model,
+    }
+
+
+@router.get("/v1/models")
+async def openai_models(services: ServicesDep) -> dict[str, Any]:
+    created = int(services.started_at)
+    return {
+        "object": "list",
+        "data": [
+            {"id": d.model_name, "object": "model", "created": created, "owned_by": "gemini-proxy"}
+            for d in services.settings.public_models
+        ],
+    }

@@ -1,0 +1,72 @@
+"""OpenAI-compatible text routes: chat completions (plain and streamed) and simple generate."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from ..adapters.openai_chat import ChatRequest, SseEncoder, completion_body, router_request
+from ..auth import require_api_key
+from ..deps import ServicesDep
+from ..errors import BadRequest, ProxyError
+from ..services import Services
+
+router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
+
+
+def _check_size(services: Services, chars: int) -> None:
+    limit = services.settings.server.max_prompt_chars
+    if chars > limit:
+        raise BadRequest(f"Prompt is too long: {chars} characters, at most {limit}")
+
+
+async def _sse(services: Services, request: dict[str, Any], model: str) -> AsyncIterator[str]:
+    stream = await services.upstream.chat_stream(request)
+    encoder = SseEncoder(model)
+
+    async def events() -> AsyncIterator[str]:
+        try:
+            async for chunk in stream:
+                yield encoder.chunk(chunk)
+        except ProxyError as exc:
+            # Content has been sent already: the status is 200, so report in-band and end.
+            yield encoder.error(exc.openai_body())
+        yield SseEncoder.DONE
+
+    return events()
+
+
+@router.post("/v1/chat/completions", response_model=None)
+async def chat_completions(chat: ChatRequest, services: ServicesDep) -> Any:
+    model = services.model_for(chat.model)
+    _check_size(services, chat.prompt_chars())
+    request = router_request(chat, model)
+    if chat.stream:
+        events = await _sse(services, request, model)
+        return StreamingResponse(events, media_type="text/event-stream")
+    response = await services.upstream.chat(request)
+    return completion_body(response, model)
+
+
+class GenerateRequest(BaseModel):
+    prompt: str = Field(min_length=1)
+    model: str | None = None
+
+
+@router.post("/v1/generate")
+async def generate(body: GenerateRequest, services: ServicesDep) -> dict[str, Any]:
+    if not body.prompt.strip():
+        raise BadRequest("prompt must not be empty")
+    model = services.model_for(body.model)
+    _check_size(services, len(body.prompt))
+    response = await services.upstream.chat(
+        {"model": model, "messages": [{"role": "user", "content": body.prompt}]}
+    )
+    message = response.choices[0].message  # type: ignore[union-attr]
+    result = {"text": message.content or "", "model": model}
+    thoughts = getattr(message, "reasoning_content", None)
+    if thoughts:
+        result["thoughts"] = thoughts
+    return result
