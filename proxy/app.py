@@ -9,14 +9,18 @@ from .config import Settings, load_settings
 from .handlers import install_error_handlers
 from .middleware import BodyLimit
 from .routes import info, openai
+from .routing import load_plugins
 from .services import build_services
 from .version import PACKAGE_VERSION
 
 
 def create_app(settings: Settings) -> FastAPI:
+    """Raises `ConfigError` for what validation of the file alone cannot see (plugins)."""
+    plugins = load_plugins(settings)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await build_services(settings)
+        services = await build_services(settings, plugins)
         app.state.services = services
         try:
             yield

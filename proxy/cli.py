@@ -19,8 +19,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     args = parser.parse_args(argv)
 
+    # Plugins named `module.attribute` in the config resolve from the working directory too.
+    sys.path.insert(0, os.getcwd())
     try:
         settings = load_settings(args.config)
+        app = create_app(settings)
     except ConfigError as exc:
         print(f"gemini-proxy: config error: {exc}", file=sys.stderr)
         return 2
@@ -39,9 +42,7 @@ def main(argv: list[str] | None = None) -> int:
             workers=args.workers, log_level=settings.server.log_level.lower(),
         )  # fmt: skip
     else:
-        uvicorn.run(
-            create_app(settings), host=host, port=port, log_level=settings.server.log_level.lower()
-        )
+        uvicorn.run(app, host=host, port=port, log_level=settings.server.log_level.lower())
     return 0
 
 

@@ -6,7 +6,6 @@ them, once per app start-up.
 
 import importlib
 import logging
-from typing import Any
 
 import litellm
 from litellm.llms.custom_llm import CustomLLM
@@ -31,23 +30,32 @@ def _import_handler(dotted: str, where: str) -> CustomLLM:
     return handler
 
 
-def configure_litellm(settings: Settings, gemini_web: GeminiWebLLM) -> None:
-    """Apply `litellm_settings` and register providers: ours, then any named in config."""
-    providers: dict[str, Any] = {PROVIDER_NAME: gemini_web}
-    for key, value in settings.litellm_settings.items():
-        if key == "custom_provider_map":
-            for index, item in enumerate(value or []):
-                where = f"litellm_settings.custom_provider_map.{index}"
-                if not isinstance(item, dict) or {"provider", "custom_handler"} - item.keys():
-                    raise ConfigError(f"{where}: needs provider and custom_handler")
-                handler = item["custom_handler"]
-                if isinstance(handler, str):
-                    handler = _import_handler(handler, f"{where}.custom_handler")
-                providers[item["provider"]] = handler
-        elif not hasattr(litellm, key):
+def load_plugins(settings: Settings) -> dict[str, CustomLLM]:
+    """The provider plugins named in `litellm_settings.custom_provider_map`, imported now so
+    that a wrong name stops start-up with a message naming the key."""
+    plugins: dict[str, CustomLLM] = {}
+    for key in settings.litellm_settings:
+        if key != "custom_provider_map" and not hasattr(litellm, key):
             raise ConfigError(f"litellm_settings.{key}: not a litellm setting")
-        else:
+    for index, item in enumerate(settings.litellm_settings.get("custom_provider_map") or []):
+        where = f"litellm_settings.custom_provider_map.{index}"
+        if not isinstance(item, dict) or {"provider", "custom_handler"} - item.keys():
+            raise ConfigError(f"{where}: needs provider and custom_handler")
+        handler = item["custom_handler"]
+        if isinstance(handler, str):
+            handler = _import_handler(handler, f"{where}.custom_handler")
+        plugins[item["provider"]] = handler
+    return plugins
+
+
+def configure_litellm(
+    settings: Settings, gemini_web: GeminiWebLLM, plugins: dict[str, CustomLLM]
+) -> None:
+    """Apply `litellm_settings` and register providers: ours, then the configured plugins."""
+    for key, value in settings.litellm_settings.items():
+        if key != "custom_provider_map":
             setattr(litellm, key, value)
+    providers: dict[str, CustomLLM] = {PROVIDER_NAME: gemini_web, **plugins}
     litellm.custom_provider_map = [
         {"provider": name, "custom_handler": handler} for name, handler in providers.items()
     ]

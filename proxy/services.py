@@ -5,6 +5,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from litellm.llms.custom_llm import CustomLLM
+
 from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
 
 from .config import Settings
@@ -35,7 +37,7 @@ class Services:
         await self.accounts.close()
 
 
-async def build_services(settings: Settings) -> Services:
+async def build_services(settings: Settings, plugins: dict[str, CustomLLM]) -> Services:
     data_dir = settings.server.data_dir
     cookie_dir = data_dir / "cookies"
     cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -44,7 +46,7 @@ async def build_services(settings: Settings) -> Services:
     bridge_library_logs(settings.gemini_web.log_level)
 
     accounts = AccountPool(settings.accounts, settings.gemini_web)
-    configure_litellm(settings, GeminiWebLLM(accounts))
+    configure_litellm(settings, GeminiWebLLM(accounts), plugins)
     services = Services(
         settings=settings,
         accounts=accounts,

@@ -11,10 +11,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, insert, select, update
 
-from proxy.jobs.models import Batch, BatchStatus, Task, TaskKind, TaskState
+from proxy.jobs.models import BATCHES, TASKS, Batch, BatchStatus, Task, TaskKind, TaskState
 
 # Columns of a batch that every report shows.
-_BATCH_COLUMNS = (Batch.id, Batch.total, Batch.status, Batch.model, Batch.created_at)
+_BATCH_COLUMNS = (
+    BATCHES.c.id,
+    BATCHES.c.total,
+    BATCHES.c.status,
+    BATCHES.c.model,
+    BATCHES.c.created_at,
+)
 
 
 def insert_batch(
@@ -36,7 +42,7 @@ def insert_batch(
         concurrency=concurrency,
         message=f"queued {len(prompts)} prompts",
     )
-    conn.execute(insert(Batch).values(batch.model_dump()))
+    conn.execute(insert(BATCHES).values(batch.model_dump()))
     tasks = [
         Task(
             id=f"{batch_id}_task_{index}",
@@ -50,13 +56,15 @@ def insert_batch(
         ).model_dump()
         for index, prompt in enumerate(prompts)
     ]
-    conn.execute(insert(Task), tasks)
+    conn.execute(insert(TASKS), tasks)
     return batch
 
 
 def _state_counts(conn: Connection, batch_id: str) -> Counter[str]:
     rows = conn.execute(
-        select(Task.state, func.count()).where(Task.batch_id == batch_id).group_by(Task.state)
+        select(TASKS.c.state, func.count())
+        .where(TASKS.c.batch_id == batch_id)
+        .group_by(TASKS.c.state)
     ).all()
     return Counter({state: count for state, count in rows})
 
@@ -75,32 +83,32 @@ def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
     """Give the batch its final status if none of its tasks is left to run."""
     # Lock the batch row before counting: two tasks finishing at once on PostgreSQL would
     # otherwise each still see the other running, and nobody would settle the batch.
-    conn.execute(select(Batch.id).where(Batch.id == batch_id).with_for_update())
+    conn.execute(select(BATCHES.c.id).where(BATCHES.c.id == batch_id).with_for_update())
     counts = _state_counts(conn, batch_id)
     if counts[TaskState.PENDING] or counts[TaskState.PROCESSING]:
         return
     ended = ", ".join(f"{counts[state]} {state}" for state in TaskState if counts[state])
     conn.execute(
-        update(Batch)
-        .where(Batch.id == batch_id, Batch.status == BatchStatus.PROCESSING)
+        update(BATCHES)
+        .where(BATCHES.c.id == batch_id, BATCHES.c.status == BatchStatus.PROCESSING)
         .values(status=_final_status(counts), finished_at=now, updated_at=now, message=ended)
     )
 
 
 def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, Any] | None:
     """Cancel the tasks that have not started; running ones finish. None if no such batch."""
-    status = conn.scalar(select(Batch.status).where(Batch.id == batch_id).with_for_update())
+    status = conn.scalar(select(BATCHES.c.status).where(BATCHES.c.id == batch_id).with_for_update())
     if status is None:
         return None
     cancelled = conn.execute(
-        update(Task)
-        .where(Task.batch_id == batch_id, Task.state == TaskState.PENDING)
+        update(TASKS)
+        .where(TASKS.c.batch_id == batch_id, TASKS.c.state == TaskState.PENDING)
         .values(state=TaskState.CANCELLED, finished_at=now, updated_at=now)
     ).rowcount
     if status == BatchStatus.PROCESSING:
         conn.execute(
-            update(Batch)
-            .where(Batch.id == batch_id)
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id)
             .values(cancelled=True, updated_at=now, message=f"cancelled {cancelled} tasks")
         )
     settle_batch(conn, batch_id, now)
@@ -128,13 +136,13 @@ def _summary(batch: Any, counts: Counter[str]) -> dict[str, Any]:
 
 def batch_report(conn: Connection, batch_id: str) -> dict[str, Any] | None:
     """The status document of one batch, results and errors in task order."""
-    batch = conn.execute(select(*_BATCH_COLUMNS).where(Batch.id == batch_id)).first()
+    batch = conn.execute(select(*_BATCH_COLUMNS).where(BATCHES.c.id == batch_id)).first()
     if batch is None:
         return None
     tasks = conn.execute(
-        select(Task.id, Task.state, Task.result, Task.error)
-        .where(Task.batch_id == batch_id)
-        .order_by(Task.index)
+        select(TASKS.c.id, TASKS.c.state, TASKS.c.result, TASKS.c.error)
+        .where(TASKS.c.batch_id == batch_id)
+        .order_by(TASKS.c.index)
     ).all()
     report = _summary(batch, Counter(task.state for task in tasks))
     report["results"] = [
@@ -153,13 +161,13 @@ def batch_report(conn: Connection, batch_id: str) -> dict[str, Any] | None:
 def recent_batches(conn: Connection, limit: int) -> list[dict[str, Any]]:
     """Summaries (no results) of the `limit` newest batches, newest first."""
     batches = conn.execute(
-        select(*_BATCH_COLUMNS).order_by(Batch.created_at.desc(), Batch.id).limit(limit)
+        select(*_BATCH_COLUMNS).order_by(BATCHES.c.created_at.desc(), BATCHES.c.id).limit(limit)
     ).all()
     counts: dict[str, Counter[str]] = {batch.id: Counter() for batch in batches}
     rows = conn.execute(
-        select(Task.batch_id, Task.state, func.count())
-        .where(Task.batch_id.in_(counts))
-        .group_by(Task.batch_id, Task.state)
+        select(TASKS.c.batch_id, TASKS.c.state, func.count())
+        .where(TASKS.c.batch_id.in_(counts))
+        .group_by(TASKS.c.batch_id, TASKS.c.state)
     ).all()
     for batch_id, state, count in rows:
         counts[batch_id][state] = count

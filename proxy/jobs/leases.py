@@ -21,34 +21,34 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 
 from proxy.jobs.batches import settle_batch
-from proxy.jobs.models import Batch, BatchStatus, Task, TaskKind, TaskState
+from proxy.jobs.models import BATCHES, TASKS, BatchStatus, TaskKind, TaskState
 from proxy.jobs.records import TaskInfo
 
 _INFO_COLUMNS = (
-    Task.id,
-    Task.batch_id,
-    Task.index,
-    Task.kind,
-    Task.prompt,
-    Task.params,
-    Task.attempts,
-    Task.created_at,
+    TASKS.c.id,
+    TASKS.c.batch_id,
+    TASKS.c.index,
+    TASKS.c.kind,
+    TASKS.c.prompt,
+    TASKS.c.params,
+    TASKS.c.attempts,
+    TASKS.c.created_at,
 )
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
     """Waiting tasks, and started tasks whose owner stopped renewing (crashed or hung)."""
-    expired = and_(Task.state == TaskState.PROCESSING, Task.lease_expires_at <= now)
-    return or_(Task.state == TaskState.PENDING, expired)
+    expired = and_(TASKS.c.state == TaskState.PROCESSING, TASKS.c.lease_expires_at <= now)
+    return or_(TASKS.c.state == TaskState.PENDING, expired)
 
 
 def _live_leases(batch_id: Any, now: datetime) -> Any:
     return (
         select(func.count())
         .where(
-            Task.batch_id == batch_id,
-            Task.state == TaskState.PROCESSING,
-            Task.lease_expires_at > now,
+            TASKS.c.batch_id == batch_id,
+            TASKS.c.state == TaskState.PROCESSING,
+            TASKS.c.lease_expires_at > now,
         )
         .scalar_subquery()
     )
@@ -59,13 +59,13 @@ def claim_tasks(
 ) -> list[TaskInfo]:
     """Lease up to `limit` batch tasks to `owner`, oldest batch first, within batch concurrency."""
     open_batches = (
-        select(Batch.id)
+        select(BATCHES.c.id)
         .where(
-            Batch.status == BatchStatus.PROCESSING,
-            _live_leases(Batch.id, now) < Batch.concurrency,
-            exists().where(Task.batch_id == Batch.id, _claimable(now)),
+            BATCHES.c.status == BatchStatus.PROCESSING,
+            _live_leases(BATCHES.c.id, now) < BATCHES.c.concurrency,
+            exists().where(TASKS.c.batch_id == BATCHES.c.id, _claimable(now)),
         )
-        .order_by(Batch.created_at, Batch.id)
+        .order_by(BATCHES.c.created_at, BATCHES.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
@@ -83,28 +83,28 @@ def _claim_in_batch(
 ) -> list[TaskInfo]:
     # A new statement after the batch lock: it sees every claim committed before we got the lock.
     concurrency, live = conn.execute(
-        select(Batch.concurrency, _live_leases(batch_id, now)).where(Batch.id == batch_id)
+        select(BATCHES.c.concurrency, _live_leases(batch_id, now)).where(BATCHES.c.id == batch_id)
     ).one()
     free = min(wanted, concurrency - live)
     if free <= 0:
         return []
     ids = conn.scalars(
-        select(Task.id)
-        .where(Task.batch_id == batch_id, _claimable(now))
-        .order_by(Task.index)
+        select(TASKS.c.id)
+        .where(TASKS.c.batch_id == batch_id, _claimable(now))
+        .order_by(TASKS.c.index)
         .limit(free)
         .with_for_update(skip_locked=True)
     ).all()
     if not ids:
         return []
     rows = conn.execute(
-        update(Task)
-        .where(Task.id.in_(ids))
+        update(TASKS)
+        .where(TASKS.c.id.in_(ids))
         .values(
             state=TaskState.PROCESSING,
             lease_owner=owner,
             lease_expires_at=now + timedelta(seconds=lease_seconds),
-            attempts=Task.attempts + 1,
+            attempts=TASKS.c.attempts + 1,
             started_at=now,
             updated_at=now,
         )
@@ -114,7 +114,9 @@ def _claim_in_batch(
 
 
 def _held_by(task_id: str, owner: str) -> ColumnElement[bool]:
-    return and_(Task.id == task_id, Task.state == TaskState.PROCESSING, Task.lease_owner == owner)
+    return and_(
+        TASKS.c.id == task_id, TASKS.c.state == TaskState.PROCESSING, TASKS.c.lease_owner == owner
+    )
 
 
 def renew_lease(
@@ -122,7 +124,7 @@ def renew_lease(
 ) -> bool:
     """Extend `owner`'s lease; False if the task is no longer theirs."""
     renewed = conn.execute(
-        update(Task)
+        update(TASKS)
         .where(_held_by(task_id, owner))
         .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
     )
@@ -143,7 +145,7 @@ def finish_task(
     The owner stays recorded (who finished it); the lease itself is cleared.
     """
     row = conn.execute(
-        update(Task)
+        update(TASKS)
         .where(_held_by(task_id, owner))
         .values(
             state=TaskState.COMPLETED if error is None else TaskState.FAILED,
@@ -153,7 +155,7 @@ def finish_task(
             finished_at=now,
             updated_at=now,
         )
-        .returning(Task.batch_id)
+        .returning(TASKS.c.batch_id)
     ).first()
     if row is None:
         return False
@@ -165,11 +167,11 @@ def finish_task(
 def release_tasks(conn: Connection, task_ids: list[str], owner: str, now: datetime) -> int:
     """Hand `owner`'s unfinished tasks back (state pending) so any worker can start them at once."""
     released = conn.execute(
-        update(Task)
+        update(TASKS)
         .where(
-            Task.id.in_(task_ids),
-            Task.state == TaskState.PROCESSING,
-            Task.lease_owner == owner,
+            TASKS.c.id.in_(task_ids),
+            TASKS.c.state == TaskState.PROCESSING,
+            TASKS.c.lease_owner == owner,
         )
         .values(state=TaskState.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now)
     )
@@ -179,11 +181,11 @@ def release_tasks(conn: Connection, task_ids: list[str], owner: str, now: dateti
 def fail_stale_singles(conn: Connection, now: datetime) -> int:
     """Fail single requests whose deadline passed unfinished: the process serving them is gone."""
     failed = conn.execute(
-        update(Task)
+        update(TASKS)
         .where(
-            Task.kind == TaskKind.SINGLE,
-            Task.state == TaskState.PROCESSING,
-            Task.lease_expires_at <= now,
+            TASKS.c.kind == TaskKind.SINGLE,
+            TASKS.c.state == TaskState.PROCESSING,
+            TASKS.c.lease_expires_at <= now,
         )
         .values(
             state=TaskState.FAILED,

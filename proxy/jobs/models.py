@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Text
+from sqlalchemy import Index, Table, Text
 from sqlmodel import Field, SQLModel
 
 from proxy.jobs.columns import JSONType, UTCDateTime
@@ -95,3 +95,9 @@ class Task(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# The tables as typed Core objects: queries use `TASKS.c.state`, which type checkers understand
+# (SQLModel class attributes read as plain values to them).
+BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
+TASKS: Table = Task.__table__  # type: ignore[attr-defined]

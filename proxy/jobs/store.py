@@ -19,7 +19,9 @@ from sqlalchemy.exc import IntegrityError
 from proxy.jobs import batches, leases
 from proxy.jobs.engine import create_job_engine, read_transaction, write_transaction
 from proxy.jobs.models import (
+    BATCHES,
     MAX_BATCH_CONCURRENCY,
+    TASKS,
     Batch,
     Task,
     TaskKind,
@@ -76,9 +78,8 @@ class JobStore:
     @_in_thread
     def create_schema(self) -> None:
         """Create missing tables and indexes; existing ones are left as they are (no migration)."""
-        tables = [Batch.__table__, Task.__table__]
         with self._engine.begin() as conn:
-            Batch.metadata.create_all(conn, tables=tables)  # type: ignore[arg-type]
+            Batch.metadata.create_all(conn, tables=[BATCHES, TASKS])
 
     @_in_thread
     def close(self) -> None:
@@ -155,7 +156,7 @@ class JobStore:
             started_at=now,
         )
         with write_transaction(self._engine) as conn:
-            conn.execute(insert(Task).values(task.model_dump()))
+            conn.execute(insert(TASKS).values(task.model_dump()))
         return task.id
 
     @_in_thread
@@ -170,11 +171,11 @@ class JobStore:
         now = self._utcnow()
         with write_transaction(self._engine) as conn:
             finished = conn.execute(
-                update(Task)
+                update(TASKS)
                 .where(
-                    Task.id == task_id,
-                    Task.kind == TaskKind.SINGLE,
-                    Task.state == TaskState.PROCESSING,
+                    TASKS.c.id == task_id,
+                    TASKS.c.kind == TaskKind.SINGLE,
+                    TASKS.c.state == TaskState.PROCESSING,
                 )
                 .values(
                     state=TaskState.COMPLETED if error is None else TaskState.FAILED,
@@ -192,7 +193,7 @@ class JobStore:
         """Tasks of every kind by state, for /health: pending, processing, completed, failed,
         cancelled (our addition) and total."""
         with read_transaction(self._engine) as conn:
-            rows = conn.execute(select(Task.state, func.count()).group_by(Task.state)).all()
+            rows = conn.execute(select(TASKS.c.state, func.count()).group_by(TASKS.c.state)).all()
         counts = {state.value: 0 for state in TaskState}
         counts.update({state: count for state, count in rows})
         return counts | {"total": sum(counts.values())}

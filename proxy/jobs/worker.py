@@ -114,7 +114,7 @@ class JobWorker:
             await self._loop_task
         running = set(self._running.values())
         if running and grace_seconds > 0:
-            await self._wait_some(asyncio.gather(*running), grace_seconds)
+            await self._wait_some(asyncio.wait(running), grace_seconds)
         unfinished = [task_id for task_id, job in self._running.items() if not job.done()]
         for job in running:
             job.cancel()
@@ -169,15 +169,16 @@ class JobWorker:
         """Run the task while keeping its lease; None if the lease was lost meanwhile."""
         if task.attempts > self._max_attempts:
             return _Outcome(error=f"gave up after {task.attempts - 1} interrupted attempts")
-        runner = asyncio.create_task(self._run(task))
-        keeper = asyncio.create_task(self._keep_lease(task))
+        runner: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(self._run(task))
+        keeper: asyncio.Future[None] = asyncio.create_task(self._keep_lease(task))
+        both: set[asyncio.Future[Any]] = {runner, keeper}
         try:
-            await asyncio.wait({runner, keeper}, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
         finally:
             runner.cancel()
             keeper.cancel()
             await asyncio.gather(runner, keeper, return_exceptions=True)
-        if not runner.done() or keeper.done() and not keeper.cancelled():
+        if runner not in done:
             logger.warning("job worker %s: lost the lease on %s", self.owner_id, task.id)
             return None
         if runner.cancelled():

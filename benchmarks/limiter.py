@@ -1,0 +1,92 @@
+"""Cost per request of the limiter primitives, on the real clock, without contention.
+
+    python -m benchmarks.limiter [--iterations 100000] [--repeats 5]
+
+Every limit admits at once (huge quotas, no spacing), so the figures are bookkeeping only.
+Each figure is the best of `--repeats` runs, in µs per request.
+"""
+
+import argparse
+import asyncio
+import random
+import time
+from collections.abc import Awaitable, Callable
+
+from proxy.clock import SystemClock
+from proxy.limits import (
+    ClientLimiter,
+    ClientLimits,
+    ConcurrencyPool,
+    Pacer,
+    PacingSettings,
+    PoolSettings,
+    client_ip,
+)
+
+IPS = [f"198.51.{i // 256}.{i % 256}" for i in range(1000)]
+MODELS = ["gemini-2.5-flash", "gemini-2.5-pro", "gemini-3-flash-preview", "gemini-3.0-pro"]
+
+
+def build() -> dict[str, Callable[[int], Awaitable[None]]]:
+    clock = SystemClock()
+    client_settings = ClientLimits.model_validate(
+        {"per_ip_per_hour": 10**9, "model_interval_seconds": 0, "trusted_proxies": ["127.0.0.1"]}
+    )
+    limiter = ClientLimiter(client_settings, clock)
+    trusted = client_settings.trusted_proxies
+    pool = ConcurrencyPool(PoolSettings(), clock)
+    # A spacing far below one iteration's cost: wait_turn never sleeps.
+    pacer = Pacer(PacingSettings(min_delay=1e-9, jitter=0, rpm=10**9), clock, random.Random(0))
+
+    async def check(i: int) -> None:
+        assert limiter.check(IPS[i % 1000], MODELS[i % 4]).allowed
+
+    async def find_ip(i: int) -> None:
+        client_ip("127.0.0.1", IPS[i % 1000], trusted)
+
+    async def slot(i: int) -> None:
+        async with pool.slot():
+            pass
+
+    async def pace(i: int) -> None:
+        await pacer.wait_turn()
+        pacer.record(200)
+
+    async def total(i: int) -> None:
+        ip = client_ip("127.0.0.1", IPS[i % 1000], trusted)
+        assert limiter.check(ip, MODELS[i % 4]).allowed
+        async with pool.slot():
+            await pacer.wait_turn()
+            pacer.record(200)
+
+    return {
+        "client limits check": check,
+        "client_ip (X-Forwarded-For)": find_ip,
+        "pool acquire/release": slot,
+        "pacing wait_turn+record": pace,
+        "total (all of the above)": total,
+    }
+
+
+async def best_of(step: Callable[[int], Awaitable[None]], iterations: int, repeats: int) -> float:
+    best = float("inf")
+    for _ in range(repeats):
+        started = time.perf_counter()
+        for i in range(iterations):
+            await step(i)
+        best = min(best, time.perf_counter() - started)
+    return best / iterations * 1e6
+
+
+async def main(iterations: int, repeats: int) -> None:
+    for name, step in build().items():
+        micros = await best_of(step, iterations, repeats)
+        print(f"{name:<30} {micros:7.2f} µs/request")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--iterations", type=int, default=100_000)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+    asyncio.run(main(args.iterations, args.repeats))

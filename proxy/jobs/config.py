@@ -1,0 +1,36 @@
+"""The `database:` and `jobs:` sections of config.yaml."""
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class DatabaseConfig(BaseModel):
+    """`database:`: where jobs are kept. `sqlite:///path` or `postgresql://user@host/db`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = "sqlite:///./data/gemini-proxy.db"
+
+
+class JobsConfig(BaseModel):
+    """`jobs:`: batch limits and the background worker."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_prompts: int = Field(default=100, ge=1, description="prompts accepted in one batch")
+    worker_concurrency: int = Field(default=2, ge=1, description="tasks run at once")
+    lease_seconds: float = Field(
+        default=30.0, gt=0, description="how long a crashed worker's task waits before resuming"
+    )
+    poll_interval: float = Field(default=2.0, gt=0, description="seconds between store polls")
+    max_attempts: int = Field(default=3, ge=1, description="interrupted runs before giving up")
+    single_timeout_seconds: float = Field(
+        default=900.0, gt=0, description="after this, an unfinished single request is failed"
+    )
+
+    @model_validator(mode="after")
+    def _renewal_fits_in_lease(self) -> "JobsConfig":
+        # Leases are renewed every third of their length; a poll longer than the lease would
+        # leave crashed work waiting needlessly long and hints at swapped values.
+        if self.poll_interval > self.lease_seconds:
+            raise ValueError("jobs.poll_interval must not exceed jobs.lease_seconds")
+        return self

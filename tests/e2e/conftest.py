@@ -1,0 +1,21 @@
+from collections.abc import Iterator
+from pathlib import Path
+
+import openai
+import pytest
+
+from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.live import LiveServer, settings_for_fake
+
+
+@pytest.fixture
+def server(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> Iterator[LiveServer]:
+    """A real uvicorn server of ours, with one account, talking to the fake upstream."""
+    with LiveServer(settings_for_fake(str(tmp_path))) as live:
+        yield live
+
+
+@pytest.fixture
+def client(server: LiveServer) -> openai.OpenAI:
+    # No SDK retries: a test that expects a 429 must see it once, without sleeping.
+    return openai.OpenAI(base_url=f"{server.url}/v1", api_key="gemini-reverse-2025", max_retries=0)

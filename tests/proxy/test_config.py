@@ -1,0 +1,79 @@
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from proxy.config import ConfigError, load_settings, parse_settings
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_shipped_config_equals_the_built_in_defaults() -> None:
+    shipped = load_settings(REPO / "config.yaml")
+    built_in = parse_settings({})
+    assert [d.model_dump() for d in shipped.model_list] == [d.model_dump() for d in built_in.model_list]
+    assert shipped.server.port == 8100
+    assert shipped.default_model == "gemini-3-flash-preview"
+
+
+def test_environment_references_are_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ACCOUNT_PSID", "psid-value")
+    settings = parse_settings({"accounts": [{"name": "a", "secure_1psid": "os.environ/ACCOUNT_PSID"}]})
+    assert settings.accounts[0].secure_1psid.get_secret_value() == "psid-value"
+    assert "psid-value" not in repr(settings)
+
+
+def test_missing_environment_variable_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NOT_THERE", raising=False)
+    with pytest.raises(ConfigError, match=r"accounts\.0\.secure_1psid: environment variable NOT_THERE"):
+        parse_settings({"accounts": [{"name": "a", "secure_1psid": "os.environ/NOT_THERE"}]})
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"server": {"port": "eighty"}}, r"server\.port"),
+        ({"sever": {}}, r"sever: Extra inputs"),
+        ({"model_list": [{"model_name": "x", "litellm_params": {}}]}, r"model_list\.0"),
+        ({"default_model": "nope"}, r"default_model"),
+        (
+            {"model_list": [{"model_name": "gemini-3-flash-preview",
+                             "litellm_params": {"model": "gemini-web/x", "account": "ghost"}}]},
+            r"account: no account 'ghost'",
+        ),
+    ],
+)  # fmt: skip
+def test_invalid_config_names_the_key(raw: dict, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        parse_settings(raw)
+
+
+def test_accounts_default_to_the_cookie_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GEMINI_SECURE_1PSID", "p")
+    monkeypatch.setenv("GEMINI_SECURE_1PSIDTS", "ts")
+    (account,) = parse_settings({}).accounts
+    assert (account.name, account.secure_1psidts.get_secret_value()) == ("default", "ts")
+
+
+def test_deployments_without_account_are_served_by_every_account() -> None:
+    settings = parse_settings(
+        {"accounts": [{"name": "a", "secure_1psid": "1"}, {"name": "b", "secure_1psid": "2"}]}
+    )
+    flash = [d for d in settings.router_model_list() if d["model_name"] == "gemini-2.5-flash"]
+    assert [(d["litellm_params"]["account"], d["model_info"]["id"]) for d in flash] == [
+        ("a", "gemini-2.5-flash@a"),
+        ("b", "gemini-2.5-flash@b"),
+    ]
+
+
+def test_cli_stops_with_one_line_naming_the_key(tmp_path: Path) -> None:
+    bad = tmp_path / "config.yaml"
+    bad.write_text("server:\n  port: -1\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "proxy", "--config", str(bad)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "server.port" in result.stderr
+    assert "Traceback" not in result.stderr
