@@ -6,6 +6,7 @@ limits a `retry-after` header that the Router and our clients honour.
 """
 
 import asyncio
+import re
 from dataclasses import dataclass
 
 import gemini_webapi
@@ -32,6 +33,8 @@ class _Outcome:
     retry_after: float | None = None
 
 
+_AUTH = _Outcome(503, "auth", "Gemini web cookies are invalid or expired")
+
 # Order matters: subclasses before their bases (TimeoutError, UsageLimit... are GeminiErrors).
 _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
     (
@@ -44,9 +47,14 @@ _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
     ),
     (
         gemini_webapi.ModelInvalidError,
-        _Outcome(400, "model_invalid", "Gemini web rejected the model for this request"),
+        _Outcome(
+            400,
+            "model_invalid",
+            "Gemini web rejected the model: the account may no longer publish it; check its "
+            "web_model in config.yaml",
+        ),
     ),
-    (gemini_webapi.AuthError, _Outcome(503, "auth", "Gemini web cookies are invalid or expired")),
+    (gemini_webapi.AuthError, _AUTH),
     (gemini_webapi.TimeoutError, _Outcome(504, "timeout", "Gemini web did not answer in time")),
     (TimeoutError, _Outcome(504, "timeout", "Gemini web did not answer in time")),
     (asyncio.TimeoutError, _Outcome(504, "timeout", "Gemini web did not answer in time")),
@@ -57,12 +65,29 @@ _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
 )
 
 
+# The library reports HTTP failures of StreamGenerate / batchexecute only in APIError's text.
+_HTTP_STATUS = re.compile(r"(?:Status:|status code) (\d{3})")
+_BY_HTTP_STATUS = {
+    401: _AUTH,
+    403: _AUTH,
+    429: _Outcome(429, "blocked", "Gemini web is rate limiting this account", 60),
+}
+
+
+def _outcome(exc: BaseException) -> _Outcome | None:
+    if isinstance(exc, gemini_webapi.APIError):
+        found = _HTTP_STATUS.search(str(exc))
+        if found and int(found[1]) in _BY_HTTP_STATUS:
+            return _BY_HTTP_STATUS[int(found[1])]
+    return next((outcome for kind, outcome in _TABLE if isinstance(exc, kind)), None)
+
+
 def map_exception(exc: BaseException, model: str = "") -> GeminiWebError:
     """Translate any failure of a Gemini web call into a `GeminiWebError`."""
     if isinstance(exc, GeminiWebError):
         return exc
-    for exc_type, outcome in _TABLE:
-        if isinstance(exc, exc_type):
-            message = outcome.message + (f" (model {model})" if model else "")
-            return GeminiWebError(outcome.status, message, outcome.retry_after, outcome.reason)
+    outcome = _outcome(exc)
+    if outcome is not None:
+        message = outcome.message + (f" (model {model})" if model else "")
+        return GeminiWebError(outcome.status, message, outcome.retry_after, outcome.reason)
     return GeminiWebError(502, "Unexpected failure talking to Gemini web", reason="unexpected")

@@ -2,15 +2,18 @@
 
 import base64
 import time
+from pathlib import Path
 
 import openai
 import pytest
 
-from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
-from tests.live import LiveServer
+from tests.fakes.gemini_web import FLASH, Catalogue, FakeGeminiWeb, Reply, make_png
+from tests.live import LiveServer, settings_for_fake
 
 
-def test_chat_answers_through_the_account(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
+def test_chat_answers_through_the_account(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
     completion = client.chat.completions.create(
         model="gemini-2.5-flash", messages=[{"role": "user", "content": "hello there"}]
     )
@@ -26,14 +29,18 @@ def test_chat_answers_through_the_account(client: openai.OpenAI, fake_gemini: Fa
 
 def test_model_defaults_and_pro_mapping(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
     default = client.chat.completions.create(model="", messages=[{"role": "user", "content": "a"}])
-    pro = client.chat.completions.create(model="gemini-2.5-pro", messages=[{"role": "user", "content": "b"}])
+    pro = client.chat.completions.create(
+        model="gemini-2.5-pro", messages=[{"role": "user", "content": "b"}]
+    )
     assert default.model == "gemini-3-flash-preview"
     assert pro.model == "gemini-2.5-pro"
     models = [r.model.display_name if r.model else None for r in fake_gemini.generate_requests]
     assert models == ["3 Flash", "3 Pro"]
 
 
-def test_thoughts_arrive_as_reasoning_content(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
+def test_thoughts_arrive_as_reasoning_content(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
     fake_gemini.script(Reply(text="42", thoughts="Six times seven."))
     completion = client.chat.completions.create(
         model="gemini-2.5-pro", messages=[{"role": "user", "content": "6*7?"}]
@@ -72,7 +79,9 @@ def test_models_are_listed(client: openai.OpenAI) -> None:
     assert {"gemini-2.5-flash", "gemini-3-pro-image-preview-4k"} <= set(ids)
 
 
-def test_image_input_is_uploaded_with_its_type(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
+def test_image_input_is_uploaded_with_its_type(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
     png = make_png(8, 8)
     url = "data:image/png;base64," + base64.b64encode(png).decode()
     client.chat.completions.create(
@@ -98,7 +107,9 @@ def test_usage_limit_is_a_rate_limit_error_with_retry_after(
 ) -> None:
     fake_gemini.fail_stream(1037)
     with pytest.raises(openai.RateLimitError) as caught:
-        client.chat.completions.create(model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}]
+        )
     assert caught.value.status_code == 429
     assert int(caught.value.response.headers["retry-after"]) > 0
     assert caught.value.body["code"] == "rate_limit_exceeded"
@@ -114,10 +125,14 @@ def test_temporary_block_streamed_is_429_before_any_content(
         )
 
 
-def test_expired_cookies_are_503(client: openai.OpenAI, fake_gemini: FakeGeminiWeb, server: LiveServer) -> None:
+def test_expired_cookies_are_503(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb, server: LiveServer
+) -> None:
     fake_gemini.expire(psid="psid-main")
     with pytest.raises(openai.InternalServerError) as caught:
-        client.chat.completions.create(model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}])
+        client.chat.completions.create(
+            model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}]
+        )
     assert caught.value.status_code == 503
     assert "cookies" in caught.value.message.lower()
 
@@ -128,16 +143,43 @@ def test_unknown_model_is_a_bad_request(client: openai.OpenAI) -> None:
     assert "Unknown model 'gpt-9'" in caught.value.message
 
 
-def test_unmapped_web_model_fails_loudly(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
-    from tests.fakes.gemini_web import FLASH, Catalogue
+def test_unmapped_web_model_fails_loudly(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_gemini.set_catalogue(Catalogue((FLASH,)))  # the account no longer publishes a Pro model
+    with LiveServer(settings_for_fake(str(tmp_path))) as server:
+        client = openai.OpenAI(base_url=f"{server.url}/v1", api_key="k", max_retries=0)
+        with pytest.raises(openai.BadRequestError) as caught:
+            client.chat.completions.create(
+                model="gemini-2.5-pro", messages=[{"role": "user", "content": "x"}]
+            )
+        assert (
+            client.chat.completions.create(
+                model="gemini-2.5-flash", messages=[{"role": "user", "content": "x"}]
+            )
+            .choices[0]
+            .message.content
+            == "Echo: x"
+        )
+    message = caught.value.body["message"]
+    assert "gemini-3-pro" in message and "web_model" in message and "gemini-flash" in message
+    assert any("does not publish" in r.getMessage() for r in caplog.records)
 
-    fake_gemini.set_catalogue(Catalogue((FLASH,)))
+
+def test_model_withdrawn_mid_session_is_a_bad_request(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
+    fake_gemini.set_catalogue(Catalogue((FLASH,)))  # after the account discovered Pro
     with pytest.raises(openai.BadRequestError) as caught:
-        client.chat.completions.create(model="gemini-2.5-pro", messages=[{"role": "user", "content": "x"}])
-    assert "gemini-3-pro" in caught.value.message and "web_model" in caught.value.message
+        client.chat.completions.create(
+            model="gemini-2.5-pro", messages=[{"role": "user", "content": "x"}]
+        )
+    assert "web_model" in caught.value.body["message"]
 
 
-def test_error_after_content_ends_the_stream_in_band(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
+def test_error_after_content_ends_the_stream_in_band(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
     fake_gemini.script(Reply(text="partial answer that goes on", frames=4))
     fake_gemini.fail_stream(1037, after_frames=2)
     stream = client.chat.completions.create(
