@@ -66,7 +66,10 @@ class Pacer:
             self._starts.append(self._last_start)
 
     def record(self, status: int | None) -> None:
-        """The outcome of the call: its HTTP status, or None if it got none."""
+        """The outcome of the call: its HTTP status, or None if it got none.
+
+        A 429 slows the pace; a 2xx relaxes it; anything else leaves it, but ends a run of 429s.
+        """
         settings = self._settings
         if status == 429:
             self._consecutive_429s += 1
