@@ -5,22 +5,27 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from .clock import Clock, SystemClock
 from .config import Settings, load_settings
 from .handlers import install_error_handlers
-from .middleware import BodyLimit
-from .routes import info, openai
+from .metrics import Metrics
+from .middleware import BodyLimit, RequestMetrics
+from .routes import gemini, info, openai
+from .routes import metrics as metrics_routes
 from .routing import load_plugins
 from .services import build_services
 from .version import PACKAGE_VERSION
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """Raises `ConfigError` for what validation of the file alone cannot see (plugins)."""
+def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+    """Raises `ConfigError` for what validation of the file alone cannot see (plugins).
+    `clock` drives every wait (limits, retries); tests pass a fake one."""
     plugins = load_plugins(settings)
+    metrics = Metrics()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await build_services(settings, plugins)
+        services = await build_services(settings, plugins, clock or SystemClock(), metrics)
         app.state.services = services
         try:
             yield
@@ -29,10 +34,13 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="gemini-proxy", version=PACKAGE_VERSION, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
+    app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
     app.include_router(info.health_router)
     app.include_router(info.router)
+    app.include_router(metrics_routes.router)
     app.include_router(openai.router)
+    app.include_router(gemini.router)
     return app
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
 
 from .catalogue import DEFAULT_MODEL, default_model_list
+from .limits import LimitsSettings
 
 ENV_PREFIX = "os.environ/"
 CONFIG_ENV = "GEMINI_PROXY_CONFIG"
@@ -71,6 +72,7 @@ class Settings(BaseModel):
     auth: AuthSettings = AuthSettings()
     accounts: list[AccountSettings] = []
     gemini_web: GeminiWebSettings = GeminiWebSettings()
+    limits: LimitsSettings = LimitsSettings()
     default_model: str = DEFAULT_MODEL
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))
     router_settings: dict[str, Any] = {}

@@ -1,9 +1,12 @@
-"""Pure ASGI middleware: cheap checks that run before any route."""
+"""Pure ASGI middleware: cheap checks and accounting around every route."""
+
+import time
 
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import PayloadTooLarge
+from .metrics import Metrics
 
 
 class BodyLimit:
@@ -39,3 +42,33 @@ class BodyLimit:
             return message
 
         await self.app(scope, limited_receive, send)
+
+
+class RequestMetrics:
+    """Count and time every request by route template, model and status."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def recording_send(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            route = scope.get("route")
+            template = getattr(route, "path", "unmatched")
+            model = scope.get("state", {}).get("model", "")
+            self.metrics.requests.labels(template, model, str(status)).inc()
+            self.metrics.request_seconds.labels(template).observe(time.perf_counter() - started)

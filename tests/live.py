@@ -8,6 +8,7 @@ from typing import Any, Self
 import uvicorn
 
 from proxy.app import create_app
+from proxy.clock import Clock
 from proxy.config import Settings, parse_settings
 
 
@@ -23,17 +24,32 @@ def settings_for_fake(data_dir: str, **sections: Any) -> Settings:
         "server": {"data_dir": data_dir, "log_level": "WARNING"},
         "accounts": [{"name": "main", "secure_1psid": "psid-main", "secure_1psidts": "ts-main"}],
         "gemini_web": {"init_timeout": 10, "request_timeout": 10, "idle_timeout": 3},
+        # Limits are tested on their own; elsewhere they would only slow tests down.
+        "limits": {
+            "client": {"enabled": False},
+            "pacing": {"min_delay": 0.001},
+            "retry": {"max_retries": 0},
+        },
     }
     for name, values in sections.items():
-        raw[name] = {**raw.get(name, {}), **values} if isinstance(values, dict) else values
+        raw[name] = _merge(raw.get(name, {}), values) if isinstance(values, dict) else values
     return parse_settings(raw)
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in extra.items():
+        old = merged.get(key)
+        nested = isinstance(old, dict) and isinstance(value, dict)
+        merged[key] = _merge(old, value) if nested else value
+    return merged
 
 
 class LiveServer:
     """`with LiveServer(settings) as server:` serves `server.url` until the block ends."""
 
-    def __init__(self, settings: Settings) -> None:
-        self.app = create_app(settings)
+    def __init__(self, settings: Settings, clock: Clock | None = None) -> None:
+        self.app = create_app(settings, clock=clock)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(

@@ -70,7 +70,7 @@ _HTTP_STATUS = re.compile(r"(?:Status:|status code) (\d{3})")
 _BY_HTTP_STATUS = {
     401: _AUTH,
     403: _AUTH,
-    429: _Outcome(429, "blocked", "Gemini web is rate limiting this account", 60),
+    429: _Outcome(429, "rate_limited", "Gemini web is rate limiting this account"),
 }
 
 

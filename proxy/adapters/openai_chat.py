@@ -2,16 +2,48 @@
 
 Only an explicit allow-list of client fields reaches the Router: request fields override
 deployment params in litellm, so a client must never be able to set `api_base`, keys or
-accounts.
+accounts. Tools (`tools`, `tool_choice`, `parallel_tool_calls`) are validated here, before
+routing, and emulated by the provider (see `providers/gemini_web/tools.py`).
 """
 
 import json
 from typing import Any, Literal
 
 from litellm.types.utils import ModelResponse, ModelResponseStream
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 _FORWARDED = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "user")
+
+
+class FunctionDefinition(BaseModel):
+    name: str = Field(pattern=r"^[A-Za-z0-9_.:-]{1,64}$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+
+
+class Tool(BaseModel):
+    type: Literal["function"]
+    function: FunctionDefinition
+
+
+class FunctionName(BaseModel):
+    name: str
+
+
+class NamedToolChoice(BaseModel):
+    type: Literal["function"]
+    function: FunctionName
+
+
+class CalledFunction(BaseModel):
+    name: str
+    arguments: str
+
+
+class ToolCall(BaseModel):
+    id: str
+    type: Literal["function"] = "function"
+    function: CalledFunction
 
 
 class ChatMessage(BaseModel):
@@ -19,6 +51,8 @@ class ChatMessage(BaseModel):
 
     role: Literal["system", "developer", "user", "assistant", "tool"]
     content: str | list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
 
 
 class ChatRequest(BaseModel):
@@ -35,10 +69,25 @@ class ChatRequest(BaseModel):
     stream: bool = False
     stream_options: dict[str, Any] | None = None
     user: str | None = None
+    tools: list[Tool] | None = Field(default=None, max_length=128)
+    tool_choice: Literal["auto", "none", "required"] | NamedToolChoice | None = None
+    parallel_tool_calls: bool | None = None
+
+    @model_validator(mode="after")
+    def _check_tools(self) -> "ChatRequest":
+        names = [tool.function.name for tool in self.tools or []]
+        if len(set(names)) != len(names):
+            raise ValueError("tools: function names must be unique")
+        choice = self.tool_choice
+        if choice == "required" and not names:
+            raise ValueError("tool_choice 'required' needs tools")
+        if isinstance(choice, NamedToolChoice) and choice.function.name not in names:
+            raise ValueError(f"tool_choice names '{choice.function.name}', which is not in tools")
+        return self
 
     def prompt_chars(self) -> int:
         """Characters of text the client sent, to bound what goes upstream."""
-        total = 0
+        total = sum(len(tool.model_dump_json()) for tool in self.tools or [])
         for message in self.messages:
             if isinstance(message.content, str):
                 total += len(message.content)
@@ -57,6 +106,18 @@ def router_request(chat: ChatRequest, model: str) -> dict[str, Any]:
         value = getattr(chat, field)
         if value is not None:
             request[field] = value
+    if chat.tools:
+        request["tools"] = [tool.model_dump(exclude_none=True) for tool in chat.tools]
+        choice = chat.tool_choice
+        if choice is not None:
+            request["tool_choice"] = (
+                choice.model_dump() if isinstance(choice, BaseModel) else choice
+            )
+        if chat.parallel_tool_calls is not None:
+            request["parallel_tool_calls"] = chat.parallel_tool_calls
+        # litellm would otherwise pass tool requests through its MCP gateway check, which needs
+        # the optional `mcp` package; these tools are emulated, never sent to an MCP server.
+        request["_skip_mcp_handler"] = True
     if chat.stream:
         request["stream_options"] = {
             "include_usage": bool((chat.stream_options or {}).get("include_usage"))

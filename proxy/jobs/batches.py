@@ -79,11 +79,23 @@ def _final_status(counts: Counter[str]) -> BatchStatus:
     return BatchStatus.PARTIAL
 
 
+def lock_batch(conn: Connection, batch_id: str) -> str | None:
+    """Lock a batch row until the transaction ends; returns its status, None if there is none.
+
+    Every change to a batch's tasks after creation holds this lock (claims take it with SKIP
+    LOCKED), so on PostgreSQL such changes are serialised per batch and always lock the batch
+    before task rows, which rules out deadlocks. SQLite serialises all writers anyway (FOR UPDATE
+    renders as nothing there).
+    """
+    return conn.scalar(select(BATCHES.c.status).where(BATCHES.c.id == batch_id).with_for_update())
+
+
 def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
-    """Give the batch its final status if none of its tasks is left to run."""
-    # Lock the batch row before counting: two tasks finishing at once on PostgreSQL would
-    # otherwise each still see the other running, and nobody would settle the batch.
-    conn.execute(select(BATCHES.c.id).where(BATCHES.c.id == batch_id).with_for_update())
+    """Give the batch its final status if none of its tasks is left to run.
+
+    The caller holds `lock_batch`: otherwise two tasks finishing at once on PostgreSQL could each
+    still see the other running, and nobody would settle the batch.
+    """
     counts = _state_counts(conn, batch_id)
     if counts[TaskState.PENDING] or counts[TaskState.PROCESSING]:
         return
@@ -97,7 +109,7 @@ def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
 
 def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, Any] | None:
     """Cancel the tasks that have not started; running ones finish. None if no such batch."""
-    status = conn.scalar(select(BATCHES.c.status).where(BATCHES.c.id == batch_id).with_for_update())
+    status = lock_batch(conn, batch_id)
     if status is None:
         return None
     cancelled = conn.execute(

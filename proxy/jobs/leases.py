@@ -2,12 +2,13 @@
 
 A task is done exactly once because every change after a claim is conditional on the claim still
 standing (`state = 'processing' AND lease_owner = owner`): once a lease has expired and another
-owner has claimed the task, the first owner's completion matches no row and is refused. A stale
-owner may still finish a task nobody else has taken yet, which saves redoing the work.
+owner has claimed the task, the first owner's completion matches no row and is refused. Until
+someone else claims it, a late owner may still renew or finish, which saves redoing the work.
 
-Claims lock the batch row first (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: the whole claim
-runs under `BEGIN IMMEDIATE`), then count the batch's live leases in a new statement, so claimers
-in other processes never push a batch past its concurrency. Task rows are picked with
+Batch concurrency holds across processes because claims, renewals and outcomes all lock the
+batch row first (`lock_batch`; claims skip a locked batch): a claim counts the batch's live leases
+in a new statement after taking the lock, so it sees every earlier claim, and a lapsed lease
+cannot be revived by its owner while a claim is deciding to replace it. Task rows are picked with
 `FOR UPDATE SKIP LOCKED` and updated by id in a second statement: `UPDATE ... WHERE id IN
 (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` may run the subquery more than once and take more
 than n rows on PostgreSQL.
@@ -20,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 
-from proxy.jobs.batches import settle_batch
+from proxy.jobs.batches import lock_batch, settle_batch
 from proxy.jobs.models import BATCHES, TASKS, BatchStatus, TaskKind, TaskState
 from proxy.jobs.records import TaskInfo
 
@@ -119,10 +120,18 @@ def _held_by(task_id: str, owner: str) -> ColumnElement[bool]:
     )
 
 
+def _lock_batch_of(conn: Connection, task_id: str) -> str | None:
+    batch_id = conn.scalar(select(TASKS.c.batch_id).where(TASKS.c.id == task_id))
+    if batch_id is not None:
+        lock_batch(conn, batch_id)
+    return batch_id
+
+
 def renew_lease(
     conn: Connection, task_id: str, owner: str, lease_seconds: float, now: datetime
 ) -> bool:
     """Extend `owner`'s lease; False if the task is no longer theirs."""
+    _lock_batch_of(conn, task_id)
     renewed = conn.execute(
         update(TASKS)
         .where(_held_by(task_id, owner))
@@ -144,7 +153,8 @@ def finish_task(
 
     The owner stays recorded (who finished it); the lease itself is cleared.
     """
-    row = conn.execute(
+    batch_id = _lock_batch_of(conn, task_id)
+    finished = conn.execute(
         update(TASKS)
         .where(_held_by(task_id, owner))
         .values(
@@ -155,12 +165,11 @@ def finish_task(
             finished_at=now,
             updated_at=now,
         )
-        .returning(TASKS.c.batch_id)
-    ).first()
-    if row is None:
+    )
+    if finished.rowcount != 1:
         return False
-    if row.batch_id is not None:
-        settle_batch(conn, row.batch_id, now)
+    if batch_id is not None:
+        settle_batch(conn, batch_id, now)
     return True
 
 

@@ -17,19 +17,21 @@ COOKIE_INVALID = "Cookie无效或已过期"
 
 @health_router.get("/health")
 async def health(services: ServicesDep) -> dict[str, Any]:
+    pacing = services.upstream.pacer.stats
+    pool = services.upstream.pool.stats
     return {
         "status": "ok",
         "version": API_VERSION,
         "client_ready": any(a.health.cookie_valid for a in services.accounts),
         "watermark_removal": False,
         "rate_limiter": {
-            "current_delay": 0.0,
-            "requests_last_minute": 0,
-            "consecutive_429s": 0,
-            "rpm_limit": 0,
+            "current_delay": round(pacing.current_delay, 2),
+            "requests_last_minute": pacing.requests_last_minute,
+            "consecutive_429s": pacing.consecutive_429s,
+            "rpm_limit": pacing.rpm_limit,
         },
         "task_stats": {"pending": 0, "processing": 0, "completed": 0, "failed": 0, "total": 0},
-        "concurrency": {"max": 0, "available": 0},
+        "concurrency": {"max": pool.max, "available": pool.available, "queued": pool.queued},
     }
 
 

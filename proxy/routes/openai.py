@@ -3,7 +3,7 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -16,7 +16,7 @@ from ..services import Services
 router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
 
 
-def _check_size(services: Services, chars: int) -> None:
+def check_prompt_size(services: Services, chars: int) -> None:
     limit = services.settings.server.max_prompt_chars
     if chars > limit:
         raise BadRequest(f"Prompt is too long: {chars} characters, at most {limit}")
@@ -39,9 +39,10 @@ async def _sse(services: Services, request: dict[str, Any], model: str) -> Async
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def chat_completions(chat: ChatRequest, services: ServicesDep) -> Any:
+async def chat_completions(chat: ChatRequest, http: Request, services: ServicesDep) -> Any:
     model = services.model_for(chat.model)
-    _check_size(services, chat.prompt_chars())
+    check_prompt_size(services, chat.prompt_chars())
+    services.admit(http, model)
     request = router_request(chat, model)
     if chat.stream:
         events = await _sse(services, request, model)
@@ -56,11 +57,12 @@ class GenerateRequest(BaseModel):
 
 
 @router.post("/v1/generate")
-async def generate(body: GenerateRequest, services: ServicesDep) -> dict[str, Any]:
+async def generate(body: GenerateRequest, http: Request, services: ServicesDep) -> dict[str, Any]:
     if not body.prompt.strip():
         raise BadRequest("prompt must not be empty")
     model = services.model_for(body.model)
-    _check_size(services, len(body.prompt))
+    check_prompt_size(services, len(body.prompt))
+    services.admit(http, model)
     response = await services.upstream.chat(
         {"model": model, "messages": [{"role": "user", "content": body.prompt}]}
     )

@@ -15,13 +15,17 @@ from providers.gemini_web.errors import map_exception
         (gemini_webapi.TimeoutError("slow"), 504, None),
         (TimeoutError(), 504, None),
         (gemini_webapi.APIError("Failed to generate contents. Status: 500"), 502, None),
+        (gemini_webapi.APIError("Failed to generate contents. Status: 401"), 503, None),
+        (gemini_webapi.APIError("Batch execution failed with status code 429"), 429, None),
         (gemini_webapi.GeminiError("lost"), 502, None),
         (HTTPError("HTTP Error 413"), 502, None),
         (AssertionError(), 400, None),
         (RuntimeError("boom"), 502, None),
     ],
 )
-def test_every_library_failure_maps_to_a_status(exc: Exception, status: int, retry_after: str | None) -> None:
+def test_every_library_failure_maps_to_a_status(
+    exc: Exception, status: int, retry_after: str | None
+) -> None:
     error = map_exception(exc, "gemini-2.5-flash")
     assert error.status_code == status
     assert error.headers.get("retry-after") == retry_after

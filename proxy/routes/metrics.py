@@ -1,0 +1,12 @@
+"""Prometheus exposition (no API key: it holds no secrets, and scrapers rarely send one)."""
+
+from fastapi import APIRouter, Response
+
+from ..deps import ServicesDep
+
+router = APIRouter(tags=["metrics"])
+
+
+@router.get("/metrics")
+async def metrics(services: ServicesDep) -> Response:
+    return Response(services.metrics.render(), media_type=services.metrics.content_type)
