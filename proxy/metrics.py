@@ -72,10 +72,6 @@ class Metrics:
         self.pool_queued = gauge(
             "gemini_proxy_pool_queue_depth", "Requests waiting for a slot", ["pool"]
         )
-        self.model_unmapped = Counter(
-            "gemini_proxy_model_unmapped_total", "Requests for a model no account publishes",
-            ["model"], registry=registry,
-        )  # fmt: skip
         self.watermarks = Counter(
             "gemini_proxy_watermark_total", "Watermark detection per image by layout (none: clean)",
             ["layout"], registry=registry,

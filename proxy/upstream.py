@@ -133,8 +133,8 @@ class Upstream:
 
     async def _call(self, model: str, call: Callable[[], Awaitable[T]]) -> T:
         async with AsyncExitStack() as stack:
+            stack.callback(self._report_pool)  # runs last, once the slot is free again
             await self._slot(stack)
-            stack.callback(self._report_pool)
             return await self._retrying(model, call)
 
     async def chat(self, request: dict[str, Any]) -> ModelResponse:
@@ -161,9 +161,9 @@ class Upstream:
             return await anext(chunks, None), chunks
 
         stack = AsyncExitStack()
+        stack.callback(self._report_pool)  # runs last, once the slot is free again
         try:
             await self._slot(stack)
-            stack.callback(self._report_pool)
             first, chunks = await self._retrying(model, first_chunk)
         except BaseException:
             await stack.aclose()

@@ -14,7 +14,8 @@ def test_defaults_match_the_contract() -> None:
     assert limits.pool.size == 2
     assert (limits.pacing.min_delay, limits.pacing.rpm) == (2.0, 60)
     assert (limits.retry.max_retries, limits.retry.base, limits.retry.factor) == (5, 2.0, 2.0)
-    assert {429, 500, 503, 599} <= limits.retry.retry_on
+    assert {429, 500, 502, 504, 599} <= limits.retry.retry_on
+    assert 503 not in limits.retry.retry_on  # no usable account: waiting does not help
     assert not {400, 404, 499, 600} & limits.retry.retry_on
 
 

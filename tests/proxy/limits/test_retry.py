@@ -65,7 +65,7 @@ async def test_a_429_is_retried_on_2_4_8_16_32_then_given_up() -> None:
 
 async def test_a_retried_call_returns_what_finally_succeeds() -> None:
     clock = FakeClock()
-    upstream = Upstream(UpstreamError(503), UpstreamError(500))
+    upstream = Upstream(UpstreamError(502), UpstreamError(500))
     assert await run(upstream, clock) == "ok"
     assert clock.sleeps == [2, 4]
 
@@ -118,7 +118,7 @@ async def test_the_policy_is_configurable() -> None:
 
 async def test_zero_retries_means_one_call() -> None:
     clock = FakeClock()
-    upstream = Upstream(UpstreamError(503))
+    upstream = Upstream(UpstreamError(502))
     with pytest.raises(UpstreamError):
         await run(upstream, clock, max_retries=0)
     assert upstream.calls == 1
@@ -132,9 +132,9 @@ async def test_a_stream_is_retried_until_its_first_chunk_and_never_after() -> No
         nonlocal opened
         opened += 1
         if opened == 1:
-            raise UpstreamError(503)  # fails before any content: worth a retry
+            raise UpstreamError(502)  # fails before any content: worth a retry
         yield "Hel"
-        raise UpstreamError(503)  # fails after content: must reach the client as is
+        raise UpstreamError(502)  # fails after content: must reach the client as is
 
     async def first_chunk() -> tuple[str, AsyncIterator[str]]:
         chunks = stream()
