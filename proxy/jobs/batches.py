@@ -82,10 +82,9 @@ def _final_status(counts: Counter[str]) -> BatchStatus:
 def lock_batch(conn: Connection, batch_id: str) -> str | None:
     """Lock a batch row until the transaction ends; returns its status, None if there is none.
 
-    Every change to a batch's tasks after creation holds this lock (claims take it with SKIP
-    LOCKED), so on PostgreSQL such changes are serialised per batch and always lock the batch
-    before task rows, which rules out deadlocks. SQLite serialises all writers anyway (FOR UPDATE
-    renders as nothing there).
+    Every change to a batch's tasks after creation holds its batch's lock (see leases.py), so on
+    PostgreSQL such changes are serialised per batch. SQLite serialises all writers anyway
+    (FOR UPDATE renders as nothing there).
     """
     return conn.scalar(select(BATCHES.c.status).where(BATCHES.c.id == batch_id).with_for_update())
 
@@ -93,8 +92,8 @@ def lock_batch(conn: Connection, batch_id: str) -> str | None:
 def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
     """Give the batch its final status if none of its tasks is left to run.
 
-    The caller holds `lock_batch`: otherwise two tasks finishing at once on PostgreSQL could each
-    still see the other running, and nobody would settle the batch.
+    The caller holds the batch row's lock: otherwise two tasks finishing at once on PostgreSQL
+    could each still see the other running, and nobody would settle the batch.
     """
     counts = _state_counts(conn, batch_id)
     if counts[TaskState.PENDING] or counts[TaskState.PROCESSING]:

@@ -5,23 +5,26 @@ standing (`state = 'processing' AND lease_owner = owner`): once a lease has expi
 owner has claimed the task, the first owner's completion matches no row and is refused. Until
 someone else claims it, a late owner may still renew or finish, which saves redoing the work.
 
-Batch concurrency holds across processes because claims, renewals and outcomes all lock the
-batch row first (`lock_batch`; claims skip a locked batch): a claim counts the batch's live leases
-in a new statement after taking the lock, so it sees every earlier claim, and a lapsed lease
-cannot be revived by its owner while a claim is deciding to replace it. Task rows are picked with
-`FOR UPDATE SKIP LOCKED` and updated by id in a second statement: `UPDATE ... WHERE id IN
+Batch concurrency holds across processes because claims, renewals, outcomes and releases all
+lock the batch rows first (`FOR UPDATE`): a claim counts the batch's live leases in a
+new statement after taking the lock, so it sees every earlier claim, and a lapsed lease cannot be
+revived by its owner while a claim is deciding to replace it. Batch rows are always locked before
+task rows, and oldest batch first, so these transactions cannot deadlock. Task rows are then
+picked with `FOR UPDATE SKIP LOCKED` (nothing else should hold them; if something does, the claim
+moves on rather than wait) and updated by id in a second statement: `UPDATE ... WHERE id IN
 (SELECT ... LIMIT n FOR UPDATE SKIP LOCKED)` may run the subquery more than once and take more
 than n rows on PostgreSQL.
 
 Functions here run inside a write transaction opened by the caller.
 """
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, exists, func, or_, select, update
 
-from proxy.jobs.batches import lock_batch, settle_batch
+from proxy.jobs.batches import settle_batch
 from proxy.jobs.models import BATCHES, TASKS, BatchStatus, TaskKind, TaskState
 from proxy.jobs.records import TaskInfo
 
@@ -68,7 +71,9 @@ def claim_tasks(
         )
         .order_by(BATCHES.c.created_at, BATCHES.c.id)
         .limit(limit)
-        .with_for_update(skip_locked=True)
+        # Wait rather than skip: the holders are short (another claim, a renewal, an outcome),
+        # and skipping would leave a free slot idle until the next poll.
+        .with_for_update()
     )
     claimed: list[TaskInfo] = []
     for batch_id in conn.scalars(open_batches).all():
@@ -114,30 +119,38 @@ def _claim_in_batch(
     return sorted((TaskInfo(**row._mapping) for row in rows), key=lambda task: task.index)
 
 
-def _held_by(task_id: str, owner: str) -> ColumnElement[bool]:
+def _held_by(task_ids: Collection[str], owner: str) -> ColumnElement[bool]:
     return and_(
-        TASKS.c.id == task_id, TASKS.c.state == TaskState.PROCESSING, TASKS.c.lease_owner == owner
+        TASKS.c.id.in_(task_ids),
+        TASKS.c.state == TaskState.PROCESSING,
+        TASKS.c.lease_owner == owner,
     )
 
 
-def _lock_batch_of(conn: Connection, task_id: str) -> str | None:
-    batch_id = conn.scalar(select(TASKS.c.batch_id).where(TASKS.c.id == task_id))
-    if batch_id is not None:
-        lock_batch(conn, batch_id)
-    return batch_id
+def _lock_batches_of(conn: Connection, task_ids: Collection[str]) -> list[str]:
+    """Lock the batches of these tasks, oldest first as a claim locks them; returns their ids."""
+    return list(
+        conn.scalars(
+            select(BATCHES.c.id)
+            .where(BATCHES.c.id.in_(select(TASKS.c.batch_id).where(TASKS.c.id.in_(task_ids))))
+            .order_by(BATCHES.c.created_at, BATCHES.c.id)
+            .with_for_update()
+        )
+    )
 
 
-def renew_lease(
-    conn: Connection, task_id: str, owner: str, lease_seconds: float, now: datetime
-) -> bool:
-    """Extend `owner`'s lease; False if the task is no longer theirs."""
-    _lock_batch_of(conn, task_id)
-    renewed = conn.execute(
+def renew_leases(
+    conn: Connection, task_ids: Collection[str], owner: str, lease_seconds: float, now: datetime
+) -> set[str]:
+    """Extend `owner`'s leases; returns the ids still held (the others are no longer theirs)."""
+    _lock_batches_of(conn, task_ids)
+    renewed = conn.scalars(
         update(TASKS)
-        .where(_held_by(task_id, owner))
+        .where(_held_by(task_ids, owner))
         .values(lease_expires_at=now + timedelta(seconds=lease_seconds), updated_at=now)
+        .returning(TASKS.c.id)
     )
-    return renewed.rowcount == 1
+    return set(renewed)
 
 
 def finish_task(
@@ -153,10 +166,10 @@ def finish_task(
 
     The owner stays recorded (who finished it); the lease itself is cleared.
     """
-    batch_id = _lock_batch_of(conn, task_id)
+    batch_ids = _lock_batches_of(conn, [task_id])
     finished = conn.execute(
         update(TASKS)
-        .where(_held_by(task_id, owner))
+        .where(_held_by([task_id], owner))
         .values(
             state=TaskState.COMPLETED if error is None else TaskState.FAILED,
             result=result,
@@ -168,21 +181,25 @@ def finish_task(
     )
     if finished.rowcount != 1:
         return False
-    if batch_id is not None:
+    for batch_id in batch_ids:
         settle_batch(conn, batch_id, now)
     return True
 
 
-def release_tasks(conn: Connection, task_ids: list[str], owner: str, now: datetime) -> int:
+def release_tasks(conn: Connection, task_ids: Collection[str], owner: str, now: datetime) -> int:
     """Hand `owner`'s unfinished tasks back (state pending) so any worker can start them at once."""
+    _lock_batches_of(conn, task_ids)
     released = conn.execute(
         update(TASKS)
-        .where(
-            TASKS.c.id.in_(task_ids),
-            TASKS.c.state == TaskState.PROCESSING,
-            TASKS.c.lease_owner == owner,
+        .where(_held_by(task_ids, owner))
+        .values(
+            state=TaskState.PENDING,
+            lease_owner=None,
+            lease_expires_at=None,
+            # A run we stopped on purpose does not count towards giving the task up.
+            attempts=TASKS.c.attempts - 1,
+            updated_at=now,
         )
-        .values(state=TaskState.PENDING, lease_owner=None, lease_expires_at=None, updated_at=now)
     )
     return released.rowcount
 

@@ -25,10 +25,6 @@ class TaskState(StrEnum):
     CANCELLED = "cancelled"
 
 
-# States a task never leaves.
-FINISHED_STATES = (TaskState.COMPLETED, TaskState.FAILED, TaskState.CANCELLED)
-
-
 class TaskKind(StrEnum):
     BATCH = "batch"
     SINGLE = "single"

@@ -9,7 +9,7 @@ methods take `now` from the caller, so a test can put a lease anywhere in time.
 import asyncio
 import functools
 import secrets
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from proxy.jobs import batches, leases
-from proxy.jobs.engine import create_job_engine, read_transaction, write_transaction
+from proxy.jobs.engine import Database
 from proxy.jobs.models import (
     BATCHES,
     MAX_BATCH_CONCURRENCY,
@@ -66,24 +66,20 @@ class JobStore:
         utcnow: Callable[[], datetime] = _utcnow,
         single_timeout_seconds: float = 900.0,
     ) -> None:
-        self._engine = create_job_engine(url)
+        self._db = Database(url)
         self._utcnow = utcnow
         self._single_timeout = timedelta(seconds=single_timeout_seconds)
-
-    @property
-    def dialect(self) -> str:
-        """ "sqlite" or "postgresql"."""
-        return self._engine.dialect.name
 
     @_in_thread
     def create_schema(self) -> None:
         """Create missing tables and indexes; existing ones are left as they are (no migration)."""
-        with self._engine.begin() as conn:
+        with self._db.engine.begin() as conn:
             Batch.metadata.create_all(conn, tables=[BATCHES, TASKS])
 
     @_in_thread
     def close(self) -> None:
-        self._engine.dispose()
+        """Close the pooled connections."""
+        self._db.engine.dispose()
 
     # Batches -------------------------------------------------------------------------------
 
@@ -103,34 +99,35 @@ class JobStore:
             raise ValueError("a batch needs at least one prompt")
         if not 1 <= concurrency <= MAX_BATCH_CONCURRENCY:
             raise ValueError(f"batch concurrency must be 1..{MAX_BATCH_CONCURRENCY}")
-        for attempt in range(_BATCH_ID_ATTEMPTS):
+        attempts_left = _BATCH_ID_ATTEMPTS
+        while True:
             batch_id = f"batch_{secrets.token_hex(4)}"
             try:
-                with write_transaction(self._engine) as conn:
+                with self._db.write() as conn:
                     return batches.insert_batch(
                         conn, batch_id, prompts, params, concurrency, self._utcnow()
                     )
-            except IntegrityError:
-                if attempt == _BATCH_ID_ATTEMPTS - 1:
+            except IntegrityError:  # the id is taken: draw another
+                attempts_left -= 1
+                if not attempts_left:
                     raise
-        raise AssertionError("unreachable")
 
     @_in_thread
     def batch_status(self, batch_id: str) -> dict[str, Any] | None:
         """The contract's status document, or None for an unknown batch."""
-        with read_transaction(self._engine) as conn:
+        with self._db.read() as conn:
             return batches.batch_report(conn, batch_id)
 
     @_in_thread
     def list_batches(self, limit: int = 20) -> list[dict[str, Any]]:
         """Summaries of recent batches, newest first."""
-        with read_transaction(self._engine) as conn:
+        with self._db.read() as conn:
             return batches.recent_batches(conn, limit)
 
     @_in_thread
     def cancel_batch(self, batch_id: str) -> dict[str, Any] | None:
         """Cancel what has not started: `{"batch_id", "cancelled", "running"}`, None if unknown."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return batches.cancel_batch(conn, batch_id, self._utcnow())
 
     # Single requests -----------------------------------------------------------------------
@@ -155,7 +152,7 @@ class JobStore:
             updated_at=now,
             started_at=now,
         )
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             conn.execute(insert(TASKS).values(task.model_dump()))
         return task.id
 
@@ -169,7 +166,7 @@ class JobStore:
     ) -> bool:
         """Record a single request's outcome (`error` for a failure); False if already ended."""
         now = self._utcnow()
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             finished = conn.execute(
                 update(TASKS)
                 .where(
@@ -192,7 +189,7 @@ class JobStore:
     def task_stats(self) -> dict[str, int]:
         """Tasks of every kind by state, for /health: pending, processing, completed, failed,
         cancelled (our addition) and total."""
-        with read_transaction(self._engine) as conn:
+        with self._db.read() as conn:
             rows = conn.execute(select(TASKS.c.state, func.count()).group_by(TASKS.c.state)).all()
         counts = {state.value: 0 for state in TaskState}
         counts.update({state: count for state, count in rows})
@@ -205,35 +202,38 @@ class JobStore:
         self, owner: str, lease_seconds: float, now: datetime, limit: int = 1
     ) -> list[TaskInfo]:
         """Atomically lease up to `limit` pending (or lease-expired) batch tasks to `owner`."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return leases.claim_tasks(conn, owner, lease_seconds, now, limit)
 
     @_in_thread
-    def renew(self, task_id: str, owner: str, lease_seconds: float, now: datetime) -> bool:
-        """Extend the lease; False means the task is no longer `owner`'s: stop working on it."""
-        with write_transaction(self._engine) as conn:
-            return leases.renew_lease(conn, task_id, owner, lease_seconds, now)
+    def renew(
+        self, task_ids: Collection[str], owner: str, lease_seconds: float, now: datetime
+    ) -> set[str]:
+        """Extend `owner`'s leases; returns the ids still held. A missing id is no longer
+        `owner`'s (another owner claimed it, or it ended): stop working on it."""
+        with self._db.write() as conn:
+            return leases.renew_leases(conn, task_ids, owner, lease_seconds, now)
 
     @_in_thread
     def complete(self, task_id: str, owner: str, result: dict[str, Any], now: datetime) -> bool:
         """Record the result if `owner` still holds the task; False means someone else has it."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return leases.finish_task(conn, task_id, owner, now, result=result)
 
     @_in_thread
     def fail(self, task_id: str, owner: str, error: str, now: datetime) -> bool:
         """Record the failure if `owner` still holds the task; False means someone else has it."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return leases.finish_task(conn, task_id, owner, now, error=error)
 
     @_in_thread
-    def release(self, task_ids: list[str], owner: str, now: datetime) -> int:
+    def release(self, task_ids: Collection[str], owner: str, now: datetime) -> int:
         """Return `owner`'s unfinished tasks to pending (graceful stop); returns how many."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return leases.release_tasks(conn, task_ids, owner, now)
 
     @_in_thread
     def fail_stale_singles(self, now: datetime) -> int:
         """Fail single requests past their deadline (their process died); returns how many."""
-        with write_transaction(self._engine) as conn:
+        with self._db.write() as conn:
             return leases.fail_stale_singles(conn, now)

@@ -4,17 +4,18 @@ Lease and resume design:
 - Each worker gets a fresh owner id (`host:pid:random`), so no two processes, and no two runs of
   one process, ever share an owner: a restarted process never mistakes its predecessor's tasks
   for its own, and a predecessor that is in fact still alive cannot record over the new owner.
-- A lease is short (`lease_seconds`, 30 s by default) and renewed every third of it while the
-  task runs. A task whose owner died is claimable again once its lease expires, by any worker.
-  So after a crash, work resumes at most `lease_seconds` (plus one poll) after the last renewal;
-  the new process needs no knowledge of the old one. Guessing that "same host, other pid" means
-  "dead" would be faster but wrong in containers (pid 1 again, shared hostnames).
+- A lease is short (`lease_seconds`, 30 s by default); one renewal loop extends the leases of all
+  running tasks every third of it, in one transaction. A task whose owner died is claimable again
+  once its lease expires, by any worker, so after a crash work resumes at most `lease_seconds`
+  (plus one poll) after the last renewal, and the new process needs no knowledge of the old one.
+  Guessing that "same host, other pid" means "dead" would be faster but wrong in containers
+  (pid 1 again, shared hostnames).
 - A graceful `stop()` hands unfinished tasks back as pending, so the next process starts them at
   once: only a hard crash costs the lease wait.
-- If a renewal finds the lease gone (this process stalled past it and another worker took the
-  task), the run is cancelled: its result could no longer be recorded anyway.
+- If a renewal finds a lease gone (this process stalled past it and another worker took the
+  task), that run is cancelled: its result could no longer be recorded anyway.
 - A task claimed more than `max_attempts` times (it keeps taking its worker down with it) is
-  failed instead of run again.
+  failed instead of run again; runs handed back by `stop()` do not count.
 """
 
 import asyncio
@@ -87,9 +88,11 @@ class JobWorker:
         self._utcnow = utcnow or (lambda: datetime.now(UTC))
         self.owner_id = owner_id or new_owner_id()
         self._running: dict[str, asyncio.Task[None]] = {}
+        self._lost: set[str] = set()  # running tasks whose lease another owner now holds
         self._wakeup = asyncio.Event()
         self._stopping = False
-        self._loop_task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
+        self._sweep_due = float("-inf")
 
     @property
     def in_flight(self) -> int:
@@ -98,8 +101,11 @@ class JobWorker:
 
     def start(self) -> None:
         """Start polling (from inside the running event loop); unfinished work resumes at once."""
-        if self._loop_task is None:
-            self._loop_task = asyncio.create_task(self._poll_loop(), name="job-worker")
+        if not self._loops:
+            self._loops = [
+                asyncio.create_task(self._poll_loop(), name="job-worker-poll"),
+                asyncio.create_task(self._renew_loop(), name="job-worker-renew"),
+            ]
 
     def wake(self) -> None:
         """Look for work now rather than at the next poll (e.g. a batch was just created)."""
@@ -110,8 +116,9 @@ class JobWorker:
         them back as pending so the next process resumes them without waiting for a lease."""
         self._stopping = True
         self.wake()
-        if self._loop_task is not None:
-            await self._loop_task
+        poll, renew = self._loops or (None, None)
+        if poll is not None:
+            await poll
         running = set(self._running.values())
         if running and grace_seconds > 0:
             await self._wait_some(asyncio.wait(running), grace_seconds)
@@ -119,6 +126,9 @@ class JobWorker:
         for job in running:
             job.cancel()
         await asyncio.gather(*running, return_exceptions=True)
+        if renew is not None:
+            renew.cancel()
+            await asyncio.gather(renew, return_exceptions=True)
         if unfinished:
             await self._store.release(unfinished, self.owner_id, self._utcnow())
 
@@ -143,7 +153,11 @@ class JobWorker:
 
     async def _fill_slots(self) -> None:
         now = self._utcnow()
-        await self._store.fail_stale_singles(now)
+        # Single requests have deadlines of minutes: sweeping once a lease is plenty, and keeps
+        # a write transaction off the path between one task and the next.
+        if self._clock.now() >= self._sweep_due:
+            await self._store.fail_stale_singles(now)
+            self._sweep_due = self._clock.now() + self._lease_seconds
         free = self._concurrency - len(self._running)
         if free <= 0:
             return
@@ -154,6 +168,27 @@ class JobWorker:
                     self._execute(task), name=f"job-{task.id}"
                 )
 
+    async def _renew_loop(self) -> None:
+        """Every third of a lease, extend the leases of all running tasks in one transaction."""
+        while True:
+            await self._clock.sleep(self._lease_seconds / 3)
+            held = list(self._running)
+            if not held:
+                continue
+            try:
+                kept = await self._store.renew(
+                    held, self.owner_id, self._lease_seconds, self._utcnow()
+                )
+            except Exception:
+                logger.exception("job worker %s: renewing leases failed", self.owner_id)
+                continue
+            for task_id in set(held) - kept:
+                # Gone from the store's view: taken over, or it has just been recorded.
+                job = self._running.get(task_id)
+                if job is not None:
+                    self._lost.add(task_id)
+                    job.cancel()
+
     async def _execute(self, task: TaskInfo) -> None:
         try:
             outcome = await self._attempt(task)
@@ -163,45 +198,23 @@ class JobWorker:
             logger.exception("job worker %s: recording task %s failed", self.owner_id, task.id)
         finally:
             self._running.pop(task.id, None)
+            self._lost.discard(task.id)
             self.wake()  # a slot is free
 
     async def _attempt(self, task: TaskInfo) -> _Outcome | None:
-        """Run the task while keeping its lease; None if the lease was lost meanwhile."""
+        """Run the task; None if its lease was lost meanwhile (nothing to record)."""
         if task.attempts > self._max_attempts:
             return _Outcome(error=f"gave up after {task.attempts - 1} interrupted attempts")
-        runner: asyncio.Future[dict[str, Any]] = asyncio.ensure_future(self._run(task))
-        keeper: asyncio.Future[None] = asyncio.create_task(self._keep_lease(task))
-        both: set[asyncio.Future[Any]] = {runner, keeper}
         try:
-            done, _ = await asyncio.wait(both, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            runner.cancel()
-            keeper.cancel()
-            await asyncio.gather(runner, keeper, return_exceptions=True)
-        if runner not in done:
+            return _Outcome(result=await self._run(task))
+        except asyncio.CancelledError:
+            if task.id not in self._lost:
+                raise  # stop() cancels; it hands the task back itself
             logger.warning("job worker %s: lost the lease on %s", self.owner_id, task.id)
             return None
-        if runner.cancelled():
-            return _Outcome(error="the run was cancelled")
-        error = runner.exception()
-        if error is not None:
-            logger.warning("task %s failed: %s", task.id, _reason(error))
-            return _Outcome(error=_reason(error))
-        return _Outcome(result=runner.result())
-
-    async def _keep_lease(self, task: TaskInfo) -> None:
-        """Renew the lease every third of it; returns only when the lease has been lost."""
-        while True:
-            await self._clock.sleep(self._lease_seconds / 3)
-            try:
-                held = await self._store.renew(
-                    task.id, self.owner_id, self._lease_seconds, self._utcnow()
-                )
-            except Exception:
-                logger.exception("job worker %s: renewing %s failed", self.owner_id, task.id)
-                continue
-            if not held:
-                return
+        except Exception as exc:
+            logger.warning("task %s failed: %s", task.id, _reason(exc))
+            return _Outcome(error=_reason(exc))
 
     async def _record(self, task: TaskInfo, outcome: _Outcome) -> None:
         now = self._utcnow()
