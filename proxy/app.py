@@ -10,22 +10,25 @@ from .config import Settings, load_settings
 from .handlers import install_error_handlers
 from .metrics import Metrics
 from .middleware import BodyLimit, RequestMetrics
-from .routes import gemini, info, openai
+from .routes import files, gemini, images, info, openai
 from .routes import metrics as metrics_routes
 from .routing import load_plugins
-from .services import build_services
+from .services import build_image_pipeline, build_services
 from .version import PACKAGE_VERSION
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
-    """Raises `ConfigError` for what validation of the file alone cannot see (plugins).
-    `clock` drives every wait (limits, retries); tests pass a fake one."""
+    """Raises `ConfigError` for what validation of the file alone cannot see (plugins, image
+    steps). `clock` drives every wait (limits, retries); tests pass a fake one."""
     plugins = load_plugins(settings)
     metrics = Metrics()
+    image_pipeline = build_image_pipeline(settings, metrics)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await build_services(settings, plugins, clock or SystemClock(), metrics)
+        services = await build_services(
+            settings, plugins, clock or SystemClock(), metrics, image_pipeline
+        )
         app.state.services = services
         try:
             yield
@@ -40,6 +43,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(info.router)
     app.include_router(metrics_routes.router)
     app.include_router(openai.router)
+    app.include_router(images.router)
+    app.include_router(files.router)
     app.include_router(gemini.router)
     return app
 

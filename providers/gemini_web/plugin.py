@@ -5,6 +5,7 @@ account; optional with a single account) and `web_model` (the Gemini web model t
 """
 
 import asyncio
+import base64
 import math
 import time
 from collections.abc import AsyncIterator
@@ -16,13 +17,25 @@ from typing import Any
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import AvailableModel, ModelOutput
 from litellm.llms.custom_llm import CustomLLM
-from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, StreamingChoices, Usage
+from litellm.types.utils import (
+    ChatCompletionDeltaToolCall,
+    ChatCompletionMessageToolCall,
+    Delta,
+    ImageObject,
+    ImageResponse,
+    ModelResponse,
+    ModelResponseStream,
+    StreamingChoices,
+    Usage,
+)
 
 from .accounts import Account, AccountPool
 from .attachments import attachment_files
 from .errors import GeminiWebError, map_exception
+from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
-from .prompt import Prompt, PromptError, build_prompt
+from .prompt import Attachment, Prompt, PromptError, build_prompt
+from .tools import ReplyFilter, ToolError, ToolSpec, split_reply
 
 
 def _tokens(text: str) -> int:
@@ -42,6 +55,7 @@ class _Turn:
     client: GeminiClient
     web_model: AvailableModel | None
     files: list[Path]
+    tools: ToolSpec | None
 
     def generate_kwargs(self, temporary: bool) -> dict[str, Any]:
         # current_retry=0: the library's own retries sleep 5..25 s and re-init; ours apply instead.
@@ -60,19 +74,29 @@ class GeminiWebLLM(CustomLLM):
 
     @asynccontextmanager
     async def _turn(
-        self, model: str, messages: list[dict[str, Any]], params: dict[str, Any]
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        extra_files: list[Attachment] | None = None,
     ) -> AsyncIterator[_Turn]:
         """Everything one generation needs; failures leave as `GeminiWebError`."""
         try:
-            prompt = build_prompt(messages)
-        except PromptError as exc:
+            tools = ToolSpec.from_params(params)
+            prompt = build_prompt(messages, tools)
+        except (PromptError, ToolError) as exc:
             raise GeminiWebError(400, str(exc), reason="bad_request") from None
+        prompt.attachments.extend(extra_files or [])
         account = self.accounts.get(params.get("account"))
         client = await account.client()
-        web_model = resolve_web_model(client, params.get("web_model"), model)
+        try:
+            web_model = resolve_web_model(client, params.get("web_model"), model)
+        except GeminiWebError as exc:
+            account.record_failure(exc)
+            raise
         limit = self.accounts.options.max_attachment_bytes
         async with attachment_files(prompt.attachments, limit) as files:
-            yield _Turn(prompt, account, client, web_model, files)
+            yield _Turn(prompt, account, client, web_model, files, tools)
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:
         error = map_exception(exc, model)
@@ -103,20 +127,23 @@ class GeminiWebLLM(CustomLLM):
                 )
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None
-        return self._fill_response(model_response, model, turn.prompt.text, output)
+        return self._fill_response(model_response, model, turn, output)
 
     @staticmethod
     def _fill_response(
-        response: ModelResponse, model: str, prompt: str, output: ModelOutput
+        response: ModelResponse, model: str, turn: _Turn, output: ModelOutput
     ) -> ModelResponse:
+        text, calls = split_reply(output.text, turn.tools) if turn.tools else (output.text, [])
         message = response.choices[0].message  # type: ignore[union-attr]
-        message.content = output.text
+        message.content = text or (None if calls else "")
+        if calls:
+            message.tool_calls = [ChatCompletionMessageToolCall(**c.openai()) for c in calls]
         if output.thoughts:
             message.reasoning_content = output.thoughts  # type: ignore[attr-defined]
-        response.choices[0].finish_reason = "stop"
+        response.choices[0].finish_reason = "tool_calls" if calls else "stop"
         response.model = model
         response.created = int(time.time())
-        response.usage = _usage(prompt, output.text)  # type: ignore[attr-defined]
+        response.usage = _usage(turn.prompt.text, output.text)  # type: ignore[attr-defined]
         return response
 
     async def astreaming(  # type: ignore[override]
@@ -130,9 +157,11 @@ class GeminiWebLLM(CustomLLM):
         options = self.accounts.options
         turn = None
         text = ""
+        reply: ReplyFilter | None = None
         try:
             deadline = asyncio.get_running_loop().time() + options.request_timeout
             async with self._turn(model, messages, optional_params) as turn:
+                reply = ReplyFilter(turn.tools) if turn.tools else None
                 if logging_obj is not None:
                     logging_obj.pre_call(input=turn.prompt.text, api_key="")
                 stream = turn.client.generate_content_stream(
@@ -144,18 +173,103 @@ class GeminiWebLLM(CustomLLM):
                         output = await asyncio.wait_for(anext(stream), max(left, 0))
                     except StopAsyncIteration:
                         break
-                    delta = Delta(content=output.text_delta or None)
+                    text += output.text_delta
+                    shown = reply.feed(output.text_delta) if reply else output.text_delta
+                    delta = Delta(content=shown or None)
                     if output.thoughts_delta:
                         delta.reasoning_content = output.thoughts_delta  # type: ignore[attr-defined]
-                    text += output.text_delta
                     if delta.content or output.thoughts_delta:
                         yield ModelResponseStream(
                             model=model, choices=[StreamingChoices(index=0, delta=delta)]
                         )
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None
+        rest, calls = reply.finish() if reply else ("", [])
+        if rest or calls:
+            # Calls are known only once the reply is complete: they go out as one last delta.
+            tool_calls = [
+                ChatCompletionDeltaToolCall(index=i, **c.openai()) for i, c in enumerate(calls)
+            ]
+            delta = Delta(content=rest or None, tool_calls=tool_calls or None)
+            yield ModelResponseStream(model=model, choices=[StreamingChoices(index=0, delta=delta)])
         yield ModelResponseStream(
             model=model,
-            choices=[StreamingChoices(index=0, delta=Delta(), finish_reason="stop")],
+            choices=[
+                StreamingChoices(
+                    index=0, delta=Delta(), finish_reason="tool_calls" if calls else "stop"
+                )
+            ],
             usage=_usage(turn.prompt.text, text),
         )
+
+    async def aimage_generation(  # type: ignore[override]
+        self,
+        model: str,
+        prompt: str,
+        model_response: ImageResponse,
+        optional_params: dict,
+        logging_obj: Any = None,
+        **kwargs: Any,
+    ) -> ImageResponse:
+        return await self._draw(model, prompt, [], model_response, optional_params, logging_obj)
+
+    async def aimage_edit(  # type: ignore[override]
+        self,
+        model: str,
+        image: Any,
+        prompt: str | None,
+        model_response: ImageResponse,
+        optional_params: dict,
+        logging_obj: Any = None,
+        **kwargs: Any,
+    ) -> ImageResponse:
+        images = image if isinstance(image, list) else [image]
+        references = [Attachment(sniff_mime(data), data=data) for data in map(_as_bytes, images)]
+        return await self._draw(
+            model, prompt or "", references, model_response, optional_params, logging_obj
+        )
+
+    async def _draw(
+        self,
+        model: str,
+        prompt: str,
+        references: list[Attachment],
+        response: ImageResponse,
+        params: dict[str, Any],
+        logging_obj: Any,
+    ) -> ImageResponse:
+        if not prompt.strip():
+            raise GeminiWebError(400, "prompt must not be empty", reason="bad_request")
+        text = image_prompt(prompt, bool(references), params.get("image_hint"))
+        content: list[dict[str, Any]] = [{"type": "text", "text": text}]
+        messages = [{"role": "user", "content": content}]
+        options = self.accounts.options
+        turn = None
+        try:
+            async with (
+                asyncio.timeout(options.request_timeout),
+                self._turn(model, messages, params, references) as turn,
+            ):
+                if logging_obj is not None:
+                    logging_obj.pre_call(input=text, api_key="")
+                output = await turn.client.generate_content(
+                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                )
+                pictures = await download_images(turn.client, output)
+        except Exception as exc:
+            raise self._fail(exc, model, turn.account if turn else None) from None
+        revised = output.text.strip() or None
+        response.data = [
+            ImageObject(b64_json=base64.b64encode(p).decode(), revised_prompt=revised)
+            for p in pictures
+        ]
+        response.created = int(time.time())
+        return response
+
+
+def _as_bytes(image: Any) -> bytes:
+    if isinstance(image, bytes):
+        return image
+    if hasattr(image, "read"):
+        return bytes(image.read())
+    raise GeminiWebError(400, "reference image must be bytes or a file", reason="bad_request")

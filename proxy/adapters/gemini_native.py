@@ -122,6 +122,14 @@ class Part(_Model):
     function_call: FunctionCall | None = None
     function_response: FunctionResponse | None = None
 
+    @property
+    def carries_input(self) -> bool:
+        """Whether the part gives the model something to answer (thoughts do not)."""
+        if self.thought:
+            return False
+        has_text = bool(self.text and self.text.strip())
+        return has_text or any((self.inline_data, self.file_data, self.function_response))
+
     @model_validator(mode="before")
     @classmethod
     def _one_kind(cls, value: Any) -> Any:
@@ -210,8 +218,11 @@ class GenerateContentRequest(_Model):
 
     @model_validator(mode="after")
     def _coherent(self) -> "GenerateContentRequest":
-        if self.contents[-1].role == "model":
+        last = self.contents[-1]
+        if last.role == "model":
             raise ValueError("the last content must come from the user")
+        if not any(part.carries_input for part in last.parts):
+            raise ValueError("the last content is empty")
         allowed = self.tool_config.function_calling_config.allowed_function_names or []
         unknown = set(allowed) - {f.name for f in self.functions}
         if unknown:
@@ -289,7 +300,7 @@ def _json_instruction(config: GenerationConfig) -> str | None:
 def chat_request(request: GenerateContentRequest, model: str, stream: bool) -> ChatRequest:
     """The OpenAI chat request (for `router_request`) that asks what `request` asks."""
     files: dict[str, str] = {}
-    contents = [
+    contents: list[dict[str, object]] = [
         {"role": "model" if c.role == "model" else "user", "parts": _adapter_parts(c, files)}
         for c in request.contents
     ]

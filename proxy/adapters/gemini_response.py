@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from litellm.types.utils import ModelResponse, ModelResponseStream
+from litellm.types.utils import (
+    ChatCompletionDeltaToolCall,
+    ChatCompletionMessageToolCall,
+    ModelResponse,
+    ModelResponseStream,
+)
 
 _FINISH_REASONS = {
     "stop": "STOP",
@@ -101,6 +106,7 @@ class ReplyShape:
         calls = [
             (call.function.name or "", _arguments(call.function.arguments))
             for call in message.tool_calls or []
+            if isinstance(call, ChatCompletionMessageToolCall)
         ]
         thoughts = getattr(message, "reasoning_content", None) if self.include_thoughts else None
         parts = content_parts(text=message.content, thoughts=thoughts, calls=calls)
@@ -129,6 +135,8 @@ class NativeStream:
         self._finish = choice.finish_reason or self._finish
         delta = choice.delta
         for call in delta.tool_calls or []:
+            if not isinstance(call, ChatCompletionDeltaToolCall):
+                continue
             name, arguments = self._calls.setdefault(call.index, ["", ""])
             self._calls[call.index] = [
                 call.function.name or name,

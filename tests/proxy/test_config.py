@@ -12,21 +12,27 @@ REPO = Path(__file__).resolve().parents[2]
 def test_shipped_config_equals_the_built_in_defaults() -> None:
     shipped = load_settings(REPO / "config.yaml")
     built_in = parse_settings({})
-    assert [d.model_dump() for d in shipped.model_list] == [d.model_dump() for d in built_in.model_list]
+    assert [d.model_dump() for d in shipped.model_list] == [
+        d.model_dump() for d in built_in.model_list
+    ]
     assert shipped.server.port == 8100
     assert shipped.default_model == "gemini-3-flash-preview"
 
 
 def test_environment_references_are_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ACCOUNT_PSID", "psid-value")
-    settings = parse_settings({"accounts": [{"name": "a", "secure_1psid": "os.environ/ACCOUNT_PSID"}]})
+    settings = parse_settings(
+        {"accounts": [{"name": "a", "secure_1psid": "os.environ/ACCOUNT_PSID"}]}
+    )
     assert settings.accounts[0].secure_1psid.get_secret_value() == "psid-value"
     assert "psid-value" not in repr(settings)
 
 
 def test_missing_environment_variable_names_the_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NOT_THERE", raising=False)
-    with pytest.raises(ConfigError, match=r"accounts\.0\.secure_1psid: environment variable NOT_THERE"):
+    with pytest.raises(
+        ConfigError, match=r"accounts\.0\.secure_1psid: environment variable NOT_THERE"
+    ):
         parse_settings({"accounts": [{"name": "a", "secure_1psid": "os.environ/NOT_THERE"}]})
 
 

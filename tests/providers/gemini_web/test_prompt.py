@@ -36,14 +36,21 @@ def test_images_become_attachments_in_order() -> None:
                 "role": "user",
                 "content": [
                     {"type": "text", "text": "Compare"},
-                    {"type": "image_url", "image_url": {"url": f"data:image/jpeg;base64,{PNG_1PX}"}},
+                    {
+                        "type": "image_url",
+                        "image_url": {"url": f"data:image/jpeg;base64,{PNG_1PX}"},
+                    },
                     {"type": "image_url", "image_url": {"url": "https://example.com/cat.webp?x=1"}},
                 ],
             }
         ]
     )
     first, second = prompt.attachments
-    assert (first.mime_type, first.suffix, first.data) == ("image/jpeg", ".jpg", base64.b64decode(PNG_1PX))
+    assert (first.mime_type, first.suffix, first.data) == (
+        "image/jpeg",
+        ".jpg",
+        base64.b64decode(PNG_1PX),
+    )
     assert (second.mime_type, second.url) == ("image/webp", "https://example.com/cat.webp?x=1")
 
 
