@@ -7,14 +7,14 @@ names the key at fault, so a bad file stops the process with one clear line.
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
 
-from .catalogue import DEFAULT_MODEL, default_model_list
+from .catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
 from .limits import LimitsSettings
 
 ENV_PREFIX = "os.environ/"
@@ -45,6 +45,34 @@ class AuthSettings(BaseModel):
     """Empty: any bearer is accepted (the contract's default). Otherwise one of these is needed."""
 
 
+class ImagesSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    default_model: str = DEFAULT_IMAGE_MODEL
+    max_count: int = Field(default=4, ge=1, le=10)
+    """Most images one request may ask for (`count` / `n`)."""
+    max_reference_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    pipeline: list[dict[str, Any]] | None = None
+    """Post-processing steps, `{step: name-or-module.attribute, enabled, ...options}`;
+    default: decode, watermark, encode, store."""
+
+
+class StorageSettings(BaseModel):
+    """Where images asked for as URLs go: `local` (served by the proxy) or `s3`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: Literal["local", "s3"] = "local"
+
+    def options(self, data_dir: Path, public_base_url: str | None) -> dict[str, Any]:
+        """Constructor options for `postprocess.build_storage`, with our defaults filled in."""
+        options: dict[str, Any] = {"type": self.type, **(self.model_extra or {})}
+        if self.type == "local":
+            options.setdefault("directory", str(data_dir / "images"))
+            options.setdefault("public_base_url", public_base_url)
+        return options
+
+
 class Deployment(BaseModel):
     """One `model_list` entry, as LiteLLM reads it."""
 
@@ -73,6 +101,8 @@ class Settings(BaseModel):
     accounts: list[AccountSettings] = []
     gemini_web: GeminiWebSettings = GeminiWebSettings()
     limits: LimitsSettings = LimitsSettings()
+    images: ImagesSettings = ImagesSettings()
+    storage: StorageSettings = StorageSettings()
     default_model: str = DEFAULT_MODEL
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))
     router_settings: dict[str, Any] = {}
@@ -89,8 +119,13 @@ class Settings(BaseModel):
                 raise ValueError(
                     f"model_list.{index}.litellm_params.account: no account {account!r}"
                 )
-        if self.default_model not in {d.model_name for d in self.model_list}:
+        public = {d.model_name for d in self.model_list}
+        if self.default_model not in public:
             raise ValueError(f"default_model: {self.default_model!r} is not in model_list")
+        if self.images.default_model not in public:
+            raise ValueError(
+                f"images.default_model: {self.images.default_model!r} is not in model_list"
+            )
         return self
 
     @property

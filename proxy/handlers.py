@@ -5,6 +5,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
 from .errors import BadRequest, ProxyError, error_for_status
@@ -23,7 +24,7 @@ def error_response(request: Request, error: ProxyError) -> JSONResponse:
     return JSONResponse(body, status_code=error.status_code, headers=error.headers)
 
 
-def _validation_message(exc: RequestValidationError) -> str:
+def _validation_message(exc: RequestValidationError | ValidationError) -> str:
     parts = []
     for item in exc.errors():
         location = ".".join(str(p) for p in item.get("loc", ()) if p != "body")
@@ -42,6 +43,11 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, RequestValidationError)
         return error_response(request, BadRequest(_validation_message(exc)))
 
+    async def on_model_error(request: Request, exc: Exception) -> JSONResponse:
+        # A body a route validates itself (e.g. a multipart form), not FastAPI.
+        assert isinstance(exc, ValidationError)
+        return error_response(request, BadRequest(_validation_message(exc)))
+
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
         return error_response(request, error_for_status(exc.status_code, str(exc.detail)))
@@ -53,5 +59,6 @@ def install_error_handlers(app: FastAPI) -> None:
 
     app.add_exception_handler(ProxyError, on_proxy_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(ValidationError, on_model_error)
     app.add_exception_handler(HTTPException, on_http_error)
     app.add_exception_handler(Exception, on_unexpected)

@@ -91,6 +91,15 @@ class Metrics:
 
         self._live: Collector | None = None
 
+    # The image pipeline's observer (postprocess.PipelineObserver).
+    def step_done(self, step: str, seconds: float, outcome: str) -> None:
+        self.image_step_seconds.labels(step).observe(seconds)
+        if outcome != "ok":
+            self.image_step_failures.labels(step).inc()
+
+    def watermark(self, layout: str | None, score: float) -> None:
+        self.watermarks.labels(layout or "none").inc()
+
     def watch(self, live: Collector) -> None:
         """Add a collector that reads live state (accounts, pacing, jobs) at scrape time."""
         self._live = live

@@ -8,11 +8,15 @@ from dataclasses import dataclass, field
 from fastapi import Request
 from litellm.llms.custom_llm import CustomLLM
 
+from postprocess import ConfigError as PostprocessConfigError
+from postprocess import Pipeline, Storage, build_storage
 from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
 
+from .catalogue import image_variant
 from .clock import Clock
-from .config import Settings
+from .config import ConfigError, Settings
 from .errors import BadRequest, RateLimited
+from .images import ImageService
 from .limits import ClientLimiter, client_ip
 from .live_metrics import LiveState
 from .metrics import Metrics
@@ -28,6 +32,8 @@ class Services:
     accounts: AccountPool
     upstream: Upstream
     client_limiter: ClientLimiter
+    images: ImageService
+    storage: Storage
     metrics: Metrics
     api_keys: tuple[bytes, ...]
     started_at: float = field(default_factory=time.time)
@@ -46,6 +52,19 @@ class Services:
             self.metrics.limiter_rejections.labels(decision.reason or "client").inc()
             raise RateLimited(decision.detail, retry_after=decision.retry_after)
 
+    def image_model_for(self, requested: str | None, prompt: str, size: str | None) -> str:
+        """An explicit model; else the variant the prompt's or size's words ask for; else the
+        default image model."""
+        if requested:
+            return self.model_for(requested)
+        variant = image_variant(prompt, size)
+        if variant and self.upstream.has_model(variant):
+            return variant
+        return self.settings.images.default_model
+
+    def public_base_url(self, request: Request) -> str:
+        return (self.settings.server.public_base_url or str(request.base_url)).rstrip("/")
+
     def model_for(self, requested: str | None) -> str:
         """The public model a request names (or the default), or a 400 naming the choices."""
         model = requested or self.settings.default_model
@@ -58,8 +77,23 @@ class Services:
         await self.accounts.close()
 
 
+def build_image_pipeline(settings: Settings, metrics: Metrics) -> tuple[Storage, Pipeline]:
+    """Storage and post-processing pipeline from config; a bad entry names its key."""
+    server = settings.server
+    try:
+        storage = build_storage(settings.storage.options(server.data_dir, server.public_base_url))
+        pipeline = Pipeline.from_config(settings.images.pipeline, storage=storage, observer=metrics)
+    except PostprocessConfigError as exc:
+        raise ConfigError(f"images/storage: {exc}") from None
+    return storage, pipeline
+
+
 async def build_services(
-    settings: Settings, plugins: dict[str, CustomLLM], clock: Clock, metrics: Metrics
+    settings: Settings,
+    plugins: dict[str, CustomLLM],
+    clock: Clock,
+    metrics: Metrics,
+    images: tuple[Storage, Pipeline],
 ) -> Services:
     data_dir = settings.server.data_dir
     cookie_dir = data_dir / "cookies"
@@ -71,11 +105,15 @@ async def build_services(
     accounts = AccountPool(settings.accounts, settings.gemini_web)
     configure_litellm(settings, GeminiWebLLM(accounts), plugins)
     metrics.pool_size.labels("upstream").set(settings.limits.pool.size)
+    upstream = Upstream(build_router(settings), settings.limits, clock, metrics)
+    storage, pipeline = images
     services = Services(
         settings=settings,
         accounts=accounts,
-        upstream=Upstream(build_router(settings), settings.limits, clock, metrics),
+        upstream=upstream,
         client_limiter=ClientLimiter(settings.limits.client, clock),
+        images=ImageService(upstream, pipeline, settings.storage.type, metrics),
+        storage=storage,
         metrics=metrics,
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )
