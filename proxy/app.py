@@ -10,7 +10,7 @@ from .config import Settings, load_settings
 from .handlers import install_error_handlers
 from .metrics import Metrics
 from .middleware import BodyLimit, RequestMetrics
-from .routes import files, gemini, images, info, openai
+from .routes import batch, files, gemini, images, info, openai
 from .routes import metrics as metrics_routes
 from .routing import load_plugins
 from .services import build_image_pipeline, build_services
@@ -45,6 +45,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.include_router(openai.router)
     app.include_router(images.router)
     app.include_router(files.router)
+    app.include_router(batch.router)
     app.include_router(gemini.router)
     return app
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
 
 from .catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
+from .jobs import DatabaseConfig, JobsConfig
 from .limits import LimitsSettings
 
 ENV_PREFIX = "os.environ/"
@@ -103,6 +104,8 @@ class Settings(BaseModel):
     limits: LimitsSettings = LimitsSettings()
     images: ImagesSettings = ImagesSettings()
     storage: StorageSettings = StorageSettings()
+    database: DatabaseConfig = DatabaseConfig()
+    jobs: JobsConfig = JobsConfig()
     default_model: str = DEFAULT_MODEL
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))
     router_settings: dict[str, Any] = {}
@@ -127,6 +130,10 @@ class Settings(BaseModel):
                 f"images.default_model: {self.images.default_model!r} is not in model_list"
             )
         return self
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.server.data_dir / 'gemini-proxy.db'}"
 
     @property
     def public_models(self) -> list[Deployment]:

@@ -1,7 +1,7 @@
 """Metrics read from live state at scrape time: accounts, upstream pacing, job tasks."""
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -10,16 +10,14 @@ from providers.gemini_web import AccountPool
 
 from .limits import Pacer
 
-TaskStats = Callable[[], dict[str, int]]
-
 
 class LiveState(Collector):
-    def __init__(
-        self, accounts: AccountPool, pacer: Pacer, task_stats: TaskStats | None = None
-    ) -> None:
+    def __init__(self, accounts: AccountPool, pacer: Pacer) -> None:
         self.accounts = accounts
         self.pacer = pacer
-        self.task_stats = task_stats
+        self.tasks: dict[str, int] = {}
+        """Job tasks by state, refreshed by the /metrics route before each scrape (the store
+        is async, a collector is not)."""
         self.started = time.time()
 
     def collect(self) -> Iterator[Metric]:
@@ -36,14 +34,13 @@ class LiveState(Collector):
             ("rpm_limit", "Most upstream calls allowed per minute", pacing.rpm_limit),
         ):
             yield GaugeMetricFamily(f"gemini_proxy_upstream_{name}", doc, value=value)
-        if self.task_stats is not None:
-            tasks = GaugeMetricFamily(
-                "gemini_proxy_batch_tasks", "Job tasks by state", labels=["state"]
-            )
-            for state, count in self.task_stats().items():
-                if state != "total":
-                    tasks.add_metric([state], count)
-            yield tasks
+        tasks = GaugeMetricFamily(
+            "gemini_proxy_batch_tasks", "Job tasks by state", labels=["state"]
+        )
+        for state, count in self.tasks.items():
+            if state != "total":
+                tasks.add_metric([state], count)
+        yield tasks
 
     def _accounts(self) -> Iterator[Metric]:
         valid = GaugeMetricFamily(

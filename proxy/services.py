@@ -4,6 +4,7 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import Request
 from litellm.llms.custom_llm import CustomLLM
@@ -16,7 +17,8 @@ from .catalogue import image_variant
 from .clock import Clock
 from .config import ConfigError, Settings
 from .errors import BadRequest, RateLimited
-from .images import ImageService
+from .images import ImageRequest, ImageService
+from .jobs import JobStore, JobWorker, TaskInfo, object_name_seed
 from .limits import ClientLimiter, client_ip
 from .live_metrics import LiveState
 from .metrics import Metrics
@@ -34,6 +36,9 @@ class Services:
     client_limiter: ClientLimiter
     images: ImageService
     storage: Storage
+    jobs: JobStore
+    worker: JobWorker
+    live: LiveState
     metrics: Metrics
     api_keys: tuple[bytes, ...]
     started_at: float = field(default_factory=time.time)
@@ -73,8 +78,23 @@ class Services:
             raise BadRequest(f"Unknown model '{model}'. Available models: {choices}")
         return model
 
+    async def run_task(self, task: TaskInfo) -> dict[str, Any]:
+        """One batch task: one image, stored under a name derived from the task, so that a
+        re-run after a crash overwrites instead of adding a second image."""
+        params = task.params
+        want_url = params.get("response_type", "url") == "url"
+        request = ImageRequest(
+            model=params["model"], prompt=task.prompt, want_url=want_url,
+            base_url=params.get("base_url", ""), name_seed=object_name_seed(task),
+            named_at=task.created_at,
+        )  # fmt: skip
+        (image,) = await self.images.create(request)
+        return {"url": image.url} if want_url else {"image": image.data_url()}
+
     async def close(self) -> None:
+        await self.worker.stop(grace_seconds=5)
         await self.accounts.close()
+        await self.jobs.close()
 
 
 def build_image_pipeline(settings: Settings, metrics: Metrics) -> tuple[Storage, Pipeline]:
@@ -107,6 +127,10 @@ async def build_services(
     metrics.pool_size.labels("upstream").set(settings.limits.pool.size)
     upstream = Upstream(build_router(settings), settings.limits, clock, metrics)
     storage, pipeline = images
+    jobs = JobStore(
+        settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
+    )
+    await jobs.create_schema()
     services = Services(
         settings=settings,
         accounts=accounts,
@@ -114,10 +138,20 @@ async def build_services(
         client_limiter=ClientLimiter(settings.limits.client, clock),
         images=ImageService(upstream, pipeline, settings.storage.type, metrics),
         storage=storage,
+        jobs=jobs,
+        worker=None,  # type: ignore[arg-type]  # needs services.run_task: set just below
+        live=LiveState(accounts, upstream.pacer),
         metrics=metrics,
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )
-    metrics.watch(LiveState(accounts, services.upstream.pacer))
+    options = settings.jobs
+    services.worker = JobWorker(
+        jobs, services.run_task, concurrency=options.worker_concurrency,
+        lease_seconds=options.lease_seconds, poll_interval=options.poll_interval,
+        max_attempts=options.max_attempts,
+    )  # fmt: skip  # its own clock: polling on a test's fake clock would race time forward
+    services.worker.start()
+    metrics.watch(services.live)
     if not len(accounts):
         logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
     accounts.start()

@@ -4,11 +4,12 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 class DatabaseConfig(BaseModel):
-    """`database:`: where jobs are kept. `sqlite:///path` or `postgresql://user@host/db`."""
+    """`database:`: where jobs are kept. `sqlite:///path` or `postgresql://user@host/db`;
+    empty: a SQLite file `gemini-proxy.db` in `server.data_dir`."""
 
     model_config = ConfigDict(extra="forbid")
 
-    url: str = "sqlite:///./data/gemini-proxy.db"
+    url: str = ""
 
 
 class JobsConfig(BaseModel):

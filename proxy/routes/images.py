@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 
 from ..auth import require_api_key
 from ..deps import ServicesDep
-from ..errors import BadRequest
+from ..errors import BadRequest, ProxyError
 from ..images import ImageRequest, ImageResult, check_reference, decode_base64_image
 from ..services import Services
 
@@ -70,7 +70,15 @@ async def _create(
         model=chosen, prompt=prompt, count=count, references=references,
         want_url=want_url, base_url=services.public_base_url(http),
     )  # fmt: skip
-    return chosen, await services.images.create(request)
+    # Every image request is a task too, so /health's task_stats counts it.
+    task = await services.jobs.create_single_task(prompt, {"model": chosen, "count": count})
+    try:
+        results = await services.images.create(request)
+    except ProxyError as exc:
+        await services.jobs.finish_single(task, error=exc.message)
+        raise
+    await services.jobs.finish_single(task, result={"images": len(results)})
+    return chosen, results
 
 
 def _references(services: Services, images: list[bytes]) -> list[bytes]:

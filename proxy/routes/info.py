@@ -23,14 +23,14 @@ async def health(services: ServicesDep) -> dict[str, Any]:
         "status": "ok",
         "version": API_VERSION,
         "client_ready": any(a.health.cookie_valid for a in services.accounts),
-        "watermark_removal": False,
+        "watermark_removal": "watermark" in services.images.pipeline.step_names,
         "rate_limiter": {
             "current_delay": round(pacing.current_delay, 2),
             "requests_last_minute": pacing.requests_last_minute,
             "consecutive_429s": pacing.consecutive_429s,
             "rpm_limit": pacing.rpm_limit,
         },
-        "task_stats": {"pending": 0, "processing": 0, "completed": 0, "failed": 0, "total": 0},
+        "task_stats": await services.jobs.task_stats(),
         "concurrency": {"max": pool.max, "available": pool.available, "queued": pool.queued},
     }
 
@@ -48,8 +48,38 @@ async def info(services: ServicesDep) -> dict[str, Any]:
             "cookies": "GET /api/cookies/status",
             "chat": "POST /v1/chat/completions",
             "generate": "POST /v1/generate",
+            "images": [
+                "POST /v1/generate-images",
+                "POST /v1/images/generations",
+                "POST /v1/images/edit",
+                "POST /v1/images/edits",
+            ],
+            "batch": [
+                "POST /v1/batch/images",
+                "GET /v1/batch/{batch_id}/status",
+                "DELETE /v1/batch/{batch_id}",
+                "GET /v1/batch",
+            ],
+            "gemini": [
+                "POST /gemini/v1beta/models/{model}:generateContent",
+                "POST /gemini/v1beta/models/{model}:streamGenerateContent",
+                "POST /gemini/v1beta/models/{model}:editImage",
+            ],
+            "metrics": "GET /metrics",
         },
-        "features": ["openai_chat", "streaming", "multiple_accounts", "optional_api_keys"],
+        "features": [
+            "watermark_removal",
+            "smart_retry",
+            "concurrency_pool",
+            "resumable_batch_jobs",
+            "openai_chat",
+            "streaming",
+            "gemini_native",
+            "function_calling",
+            "multiple_accounts",
+            "optional_api_keys",
+            "prometheus_metrics",
+        ],
     }
 
 

@@ -9,4 +9,5 @@ router = APIRouter(tags=["metrics"])
 
 @router.get("/metrics")
 async def metrics(services: ServicesDep) -> Response:
+    services.live.tasks = await services.jobs.task_stats()
     return Response(services.metrics.render(), media_type=services.metrics.content_type)

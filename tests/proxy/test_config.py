@@ -83,3 +83,12 @@ def test_cli_stops_with_one_line_naming_the_key(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "server.port" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_database_defaults_to_sqlite_in_the_data_dir() -> None:
+    assert (
+        parse_settings({"server": {"data_dir": "/srv/gp"}}).database_url
+        == "sqlite:////srv/gp/gemini-proxy.db"
+    )
+    url = "postgresql://root@127.0.0.1/test"
+    assert parse_settings({"database": {"url": url}}).database_url == url

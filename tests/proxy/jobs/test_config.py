@@ -7,7 +7,7 @@ from proxy.jobs import DatabaseConfig, JobsConfig
 
 
 def test_defaults() -> None:
-    assert DatabaseConfig().url == "sqlite:///./data/gemini-proxy.db"
+    assert DatabaseConfig().url == ""  # the app puts SQLite in server.data_dir
     jobs = JobsConfig()
     assert (jobs.max_prompts, jobs.worker_concurrency) == (100, 2)
     assert jobs.poll_interval < jobs.lease_seconds

@@ -1,0 +1,55 @@
+"""Image post-processing: visible-watermark removal, fast lossless encoding, storage with URLs.
+
+Data flows one way: the proxy builds a `Pipeline` (from config) and a `Storage` and runs
+`ImageArtifact`s through it; nothing here imports the proxy or the providers.
+
+    pipeline = Pipeline.from_config(config, storage=build_storage(storage_config),
+                                    observer=metrics)
+    result = await pipeline.run(ImageArtifact(data, "image/png", prompt=prompt,
+                                              base_url=base_url))
+    result.data, result.url, result.report
+
+Only the visible logo is removed; the invisible SynthID mark is not.
+"""
+
+from .artifact import ImageArtifact
+from .codec import ImageInfo, decode, encode_jpeg, encode_png, probe
+from .errors import ConfigError, InvalidImageError, PostprocessError, StorageError
+from .layouts import LAYOUTS, Layout
+from .naming import keyword, object_name
+from .pipeline import DEFAULT_STEPS, Pipeline, build_step
+from .step import NullObserver, PipelineObserver, Step, StepContext
+from .steps import DecodeStep, EncodeStep, StoreStep, WatermarkStep
+from .storage import LocalStorage, S3Storage, Storage, build_storage
+
+__all__ = [
+    "DEFAULT_STEPS",
+    "LAYOUTS",
+    "ConfigError",
+    "DecodeStep",
+    "EncodeStep",
+    "ImageArtifact",
+    "ImageInfo",
+    "InvalidImageError",
+    "Layout",
+    "LocalStorage",
+    "NullObserver",
+    "Pipeline",
+    "PipelineObserver",
+    "PostprocessError",
+    "S3Storage",
+    "Step",
+    "StepContext",
+    "Storage",
+    "StorageError",
+    "StoreStep",
+    "WatermarkStep",
+    "build_step",
+    "build_storage",
+    "decode",
+    "encode_jpeg",
+    "encode_png",
+    "keyword",
+    "object_name",
+    "probe",
+]

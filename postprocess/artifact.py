@@ -1,0 +1,28 @@
+"""The unit that flows through the image pipeline."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass
+class ImageArtifact:
+    """One image and what the pipeline learnt and did to it.
+
+    Steps return a new artifact (`dataclasses.replace`) rather than changing the one they got,
+    so the pipeline can fall back to it when a step fails. The one exception is `pixels`, which a
+    step may write in place after all of its fallible work is done (it avoids a whole-image
+    copy); `changed_from_row` then says which rows no longer match `data`.
+    """
+
+    data: bytes  # encoded image bytes as they are now
+    mime_type: str  # "image/png", "image/jpeg", ...
+    prompt: str = ""  # for the object name keyword
+    pixels: np.ndarray | None = None  # decoded uint8 HxWx3/4 once a step decoded it
+    object_name: str | None = None  # preset by callers that need an idempotent name
+    base_url: str = ""  # request base URL, for storages without a configured public URL
+    url: str | None = None  # set by the store step
+    report: dict[str, Any] = field(default_factory=dict)  # what each step did
+    # First pixel row that differs from `data`; None while `pixels` (if any) match `data`.
+    changed_from_row: int | None = None

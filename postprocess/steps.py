@@ -1,0 +1,171 @@
+"""The built-in pipeline steps: decode, watermark, encode, store.
+
+Each is built as `Step(context, **options)`; the CPU-heavy ones run in a worker thread so the
+event loop stays free.
+"""
+
+import asyncio
+from dataclasses import replace
+from typing import Any, Literal
+
+import numpy as np
+
+from . import codec, png, watermark
+from .artifact import ImageArtifact
+from .errors import ConfigError
+from .layouts import alpha_map, select_layouts
+from .naming import DEFAULT_PREFIX, object_name
+from .step import StepContext
+
+
+class DecodeStep:
+    """Decodes `data` into `pixels`, rejecting non-images and images over the limits."""
+
+    name = "decode"
+
+    def __init__(
+        self,
+        context: StepContext,
+        max_pixels: int = codec.MAX_PIXELS,
+        max_bytes: int = codec.MAX_BYTES,
+    ) -> None:
+        self.max_pixels = max_pixels
+        self.max_bytes = max_bytes
+
+    async def process(self, artifact: ImageArtifact) -> ImageArtifact:
+        info, pixels = await asyncio.to_thread(
+            codec.decode, artifact.data, self.max_pixels, self.max_bytes
+        )
+        report = {"format": info.format, "width": info.width, "height": info.height}
+        artifact.report[self.name] = report
+        return replace(artifact, pixels=pixels, mime_type=info.mime_type or artifact.mime_type)
+
+
+class WatermarkStep:
+    """Detects the visible logo over the layout catalogue and removes it from `pixels`.
+
+    Leaves the artifact untouched when nothing is detected, so the encode step passes the
+    original bytes through.
+    """
+
+    name = "watermark"
+
+    def __init__(
+        self,
+        context: StepContext,
+        threshold: float = watermark.DEFAULT_THRESHOLD,
+        min_gain: float = watermark.MIN_GAIN,
+        fit_gain: bool = True,
+        layouts: list[str | dict[str, Any]] | None = None,
+    ) -> None:
+        self.observer = context.observer
+        self.threshold = threshold
+        self.min_gain = min_gain
+        self.fit_gain = fit_gain
+        self.layouts = select_layouts(layouts)
+        self.known_gains = tuple(sorted({layout.gain for layout in self.layouts}))
+
+    async def process(self, artifact: ImageArtifact) -> ImageArtifact:
+        if artifact.pixels is None:
+            artifact.report[self.name] = {"skipped": "not decoded"}
+            return artifact
+        found, best = await asyncio.to_thread(self._remove, artifact.pixels)
+        best_score = best.score if best else 0.0
+        self.observer.watermark(found.layout.name if found else None, best_score)
+        if found is None:
+            artifact.report[self.name] = {
+                "detected": False,
+                "best_score": round(best_score, 3),
+                "best_layout": best.layout.name if best else None,
+            }
+            return artifact
+        artifact.report[self.name] = {
+            "layout": found.layout.name,
+            "score": round(found.score, 3),
+            "gain": round(watermark.choose_gain(found, self.known_gains, self.fit_gain), 3),
+            "fitted_gain": round(found.fitted_gain or 0.0, 3),
+            "x": found.x,
+            "y": found.y,
+        }
+        first_row = found.y
+        if artifact.changed_from_row is not None:
+            first_row = min(first_row, artifact.changed_from_row)
+        return replace(artifact, changed_from_row=first_row)
+
+    def _remove(
+        self, pixels: np.ndarray
+    ) -> tuple[watermark.Detection | None, watermark.Detection | None]:
+        found, best = watermark.detect(pixels, self.layouts, self.threshold, self.min_gain)
+        if found is not None:
+            gain = watermark.choose_gain(found, self.known_gains, self.fit_gain)
+            watermark.remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
+        return found, best
+
+
+class EncodeStep:
+    """Encodes changed `pixels` back into `data`; passes `data` through when nothing changed.
+
+    `format`: "png" always writes PNG (lossless); "auto" writes JPEG input back as JPEG at
+    `quality` and everything else as PNG. PNG input is spliced (only the rows from the first
+    changed one are re-compressed) when possible.
+    """
+
+    name = "encode"
+
+    def __init__(
+        self,
+        context: StepContext,
+        format: Literal["png", "auto"] = "png",
+        level: int = png.DEFAULT_LEVEL,
+        quality: int = codec.JPEG_QUALITY,
+        splice: bool = True,
+    ) -> None:
+        if format not in ("png", "auto"):
+            raise ConfigError(f"encode format must be 'png' or 'auto', not {format!r}")
+        self.format = format
+        self.level = level
+        self.quality = quality
+        self.splice = splice
+
+    async def process(self, artifact: ImageArtifact) -> ImageArtifact:
+        if artifact.pixels is None or artifact.changed_from_row is None:
+            artifact.report[self.name] = {"mode": "passthrough"}
+            return artifact
+        data, mime_type, mode = await asyncio.to_thread(self._encode, artifact)
+        artifact.report[self.name] = {"mode": mode, "bytes": len(data)}
+        return replace(artifact, data=data, mime_type=mime_type, changed_from_row=None)
+
+    def _encode(self, artifact: ImageArtifact) -> tuple[bytes, str, str]:
+        assert artifact.pixels is not None and artifact.changed_from_row is not None
+        if self.format == "auto" and artifact.mime_type == "image/jpeg":
+            return codec.encode_jpeg(artifact.pixels, self.quality), "image/jpeg", "jpeg"
+        if self.splice and artifact.mime_type == "image/png":
+            spliced = png.splice(
+                artifact.data, artifact.pixels, artifact.changed_from_row, self.level
+            )
+            if spliced is not None:
+                return spliced, "image/png", "splice"
+        return codec.encode_png(artifact.pixels, self.level), "image/png", "full"
+
+
+class StoreStep:
+    """Uploads `data` and sets `url` (and `object_name` when the caller preset none)."""
+
+    name = "store"
+
+    def __init__(self, context: StepContext, prefix: str = DEFAULT_PREFIX) -> None:
+        if context.storage is None:
+            raise ConfigError("the store step needs a storage")
+        self.storage = context.storage
+        self.prefix = prefix
+
+    async def process(self, artifact: ImageArtifact) -> ImageArtifact:
+        name = artifact.object_name or object_name(
+            artifact.prompt, artifact.data, prefix=self.prefix, mime_type=artifact.mime_type
+        )
+        url = await self.storage.put(name, artifact.data, artifact.mime_type, artifact.base_url)
+        artifact.report[self.name] = {"name": name, "bytes": len(artifact.data)}
+        return replace(artifact, object_name=name, url=url)
+
+
+BUILTIN_STEPS = {step.name: step for step in (DecodeStep, WatermarkStep, EncodeStep, StoreStep)}

@@ -1,0 +1,65 @@
+"""Synthetic images for the post-processing tests and benchmark, from scikit-image's photos."""
+
+import io
+from functools import cache
+
+import numpy as np
+from PIL import Image
+from skimage import data
+
+from postprocess.layouts import Layout, alpha_map
+from postprocess.watermark import blend
+
+SCENES = ("astronaut", "coffee", "chelsea")
+_TILES = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry")
+
+
+@cache
+def _photo(name: str) -> np.ndarray:
+    return np.ascontiguousarray(getattr(data, name)()[..., :3])
+
+
+@cache
+def scene(name: str, width: int, height: int) -> np.ndarray:
+    """Photo `name` resized to width x height (smooth, like a generated image's corners)."""
+    resized = Image.fromarray(_photo(name)).resize((width, height), Image.Resampling.BILINEAR)
+    pixels = np.asarray(resized)
+    pixels.setflags(write=False)
+    return pixels
+
+
+@cache
+def mosaic(width: int, height: int) -> np.ndarray:
+    """Photos tiled at their native resolution: busy, photo-like content that compresses like
+    a real image (resized photos compress unrealistically well)."""
+    out = np.empty((height, width, 3), dtype=np.uint8)
+    index = 0
+    for top in range(0, height, 300):
+        left = 0
+        while left < width:
+            tile = _photo(_TILES[index % len(_TILES)])
+            index += 1
+            rows, cols = min(300, height - top), min(tile.shape[1], width - left)
+            out[top : top + rows, left : left + cols] = tile[:rows, :cols]
+            left += cols
+    out.setflags(write=False)
+    return out
+
+
+def watermarked(clean: np.ndarray, layout: Layout) -> np.ndarray:
+    """A copy of `clean` with `layout`'s logo blended in where the layout puts it."""
+    pixels = clean.copy()
+    x, y = layout.origin(pixels.shape[1], pixels.shape[0])
+    blend(pixels, x, y, alpha_map(layout.map), layout.gain)
+    return pixels
+
+
+def encode(pixels: np.ndarray, format: str = "PNG", **options: object) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)

@@ -1,0 +1,131 @@
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto.server import ThreadedMotoServer
+
+from postprocess import ConfigError, S3Storage, StorageError, build_storage
+
+ACCESS_KEY = "AKIATESTKEY0000SECRET"
+SECRET_KEY = "s3cr3t/test+key/ABCDEFGHIJKLMNOPQRSTUV"
+BUCKET = "images"
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    """A real S3-compatible HTTP server (moto) on a free port, with a publicly readable bucket
+    and one that refuses writes."""
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=url,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    for bucket, effect, action in ((BUCKET, "Allow", "GetObject"), ("locked", "Deny", "PutObject")):
+        client.create_bucket(Bucket=bucket)
+        statement = {
+            "Effect": effect,
+            "Principal": "*",
+            "Action": f"s3:{action}",
+            "Resource": f"arn:aws:s3:::{bucket}/*",
+        }
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    yield url
+    server.stop()
+
+
+def storage(endpoint: str, **options) -> S3Storage:
+    settings = {
+        "bucket": BUCKET,
+        "endpoint_url": endpoint,
+        "region": "us-east-1",
+        "access_key_id": ACCESS_KEY,
+        "secret_access_key": SECRET_KEY,
+        "addressing_style": "path",
+        "max_attempts": 1,
+        **options,
+    }
+    return S3Storage(**settings)
+
+
+def assert_no_credentials(error: StorageError) -> None:
+    for text in (str(error), repr(error)):
+        assert ACCESS_KEY not in text and SECRET_KEY not in text
+    assert error.__cause__ is None and error.__suppress_context__
+
+
+async def test_put_then_download_over_http(endpoint):
+    store = storage(endpoint, prefix="proxy/")
+    data = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64
+
+    url = await store.put("gemini-images/20250101_000000_cat_abc123.png", data, "image/png", "")
+
+    assert url == f"{endpoint}/{BUCKET}/proxy/gemini-images/20250101_000000_cat_abc123.png"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        assert response.read() == data
+        assert response.headers["Content-Type"] == "image/png"
+    assert await store.get("gemini-images/20250101_000000_cat_abc123.png") == data
+    assert await store.get("gemini-images/missing.png") is None
+
+
+def test_url_forms():
+    public = S3Storage("b", public_url_base="https://cdn.example/img/", prefix="p")
+    assert public.url("a/b c.png") == "https://cdn.example/img/p/a/b%20c.png"
+    aws = S3Storage("bkt", region="eu-west-1", addressing_style="virtual")
+    assert aws.url("a.png") == "https://bkt.s3.eu-west-1.amazonaws.com/a.png"
+    minio = S3Storage("bkt", endpoint_url="http://minio:9000/", addressing_style="virtual")
+    assert minio.url("a.png") == "http://bkt.minio:9000/a.png"
+
+
+async def test_a_missing_bucket_is_a_clear_storage_error(endpoint):
+    store = storage(endpoint, bucket="no-such-bucket")
+
+    with pytest.raises(StorageError, match="NoSuchBucket") as caught:
+        await store.put("a.png", b"x", "image/png", "")
+
+    assert "no-such-bucket" in str(caught.value)
+    assert_no_credentials(caught.value)
+
+
+async def test_a_bucket_that_refuses_writes_is_a_clear_storage_error(endpoint):
+    with pytest.raises(StorageError, match=r"upload of 'a\.png'.*locked") as caught:
+        await storage(endpoint, bucket="locked").put("a.png", b"x", "image/png", "")
+
+    assert_no_credentials(caught.value)
+
+
+async def test_an_unreachable_endpoint_is_a_clear_storage_error():
+    store = storage("http://127.0.0.1:9", timeout=2)
+
+    with pytest.raises(StorageError, match="Could not connect") as caught:
+        await store.put("a.png", b"x", "image/png", "")
+
+    assert_no_credentials(caught.value)
+
+
+async def test_credentials_in_a_server_message_are_scrubbed(endpoint, monkeypatch):
+    store = storage(endpoint)
+
+    def leak(**kwargs):
+        error = {"Code": "SignatureDoesNotMatch", "Message": f"bad key {ACCESS_KEY}"}
+        raise ClientError({"Error": error}, "PutObject")
+
+    monkeypatch.setattr(store._client, "put_object", leak)
+    with pytest.raises(StorageError, match=r"bad key \*\*\*") as caught:
+        await store.put("a.png", b"x", "image/png", "")
+    assert_no_credentials(caught.value)
+
+
+def test_build_storage_makes_s3_and_rejects_unknown_types(endpoint):
+    assert isinstance(build_storage({"type": "s3", "bucket": BUCKET}), S3Storage)
+    with pytest.raises(ConfigError, match="unknown storage type"):
+        build_storage({"type": "ftp"})
