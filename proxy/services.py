@@ -67,6 +67,12 @@ class Services:
             return variant
         return self.settings.images.default_model
 
+    def is_image_model(self, model: str) -> bool:
+        return any(
+            d.model_name == model and d.model_info.get("mode") == "image_generation"
+            for d in self.settings.public_models
+        )
+
     def public_base_url(self, request: Request) -> str:
         return (self.settings.server.public_base_url or str(request.base_url)).rstrip("/")
 

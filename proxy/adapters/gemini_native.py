@@ -344,3 +344,24 @@ def chat_request(request: GenerateContentRequest, model: str, stream: bool) -> C
         )
     except ValidationError as exc:
         raise BadRequest(f"Invalid request: {exc.errors()[0]['msg']}") from None
+
+
+def image_prompt(chat: ChatRequest) -> tuple[str, list[bytes]]:
+    """What an image model is asked: the last user message's text and its inline images."""
+    last = chat.messages[-1]
+    content = (
+        last.content
+        if isinstance(last.content, list)
+        else [{"type": "text", "text": last.content or ""}]
+    )
+    texts: list[str] = []
+    images: list[bytes] = []
+    for part in content:
+        if part.get("type") == "text":
+            texts.append(str(part.get("text", "")))
+        elif part.get("type") == "image_url":
+            url = str((part.get("image_url") or {}).get("url", ""))
+            if not url.startswith("data:"):
+                raise BadRequest("reference images for image models must be inlineData")
+            images.append(base64.b64decode(url.split(",", 1)[1]))
+    return "\n".join(t for t in texts if t.strip()), images

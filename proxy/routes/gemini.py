@@ -1,22 +1,34 @@
-"""Gemini-native text routes: `generateContent` and `streamGenerateContent`.
+"""Gemini-native routes: `generateContent`, `streamGenerateContent` and `editImage`.
+
+Image models (mode `image_generation`) answer with `inlineData` image parts, drawn and
+post-processed like every image of the proxy; `editImage` draws with any model and needs a
+reference image.
 
 Served under `/gemini/v1beta` (the contract), `/v1beta` and `/v1` (google-genai with a custom
 base URL calls `/v1`, or `/v1beta` when `api_version="v1beta"`), so the SDK needs only a base
 URL. The model sits in the path before the colon: `/v1beta/models/{model}:generateContent`.
 """
 
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from ..adapters.gemini_native import GenerateContentRequest, chat_request
-from ..adapters.gemini_response import JsonArrayFrames, NativeStream, ReplyShape, SseFrames
-from ..adapters.openai_chat import router_request
+from ..adapters.gemini_native import GenerateContentRequest, chat_request, image_prompt
+from ..adapters.gemini_response import (
+    JsonArrayFrames,
+    NativeStream,
+    ReplyShape,
+    SseFrames,
+    content_parts,
+)
+from ..adapters.openai_chat import ChatRequest, router_request
 from ..auth import require_api_key
 from ..deps import ServicesDep
-from ..errors import ProxyError
+from ..errors import BadRequest, ProxyError
+from ..images import ImageRequest, check_reference
 from ..services import Services
 from .openai import check_prompt_size
 
@@ -27,21 +39,50 @@ router = APIRouter(tags=["gemini"], dependencies=[Depends(require_api_key)])
 
 def _prepare(
     services: Services, http: Request, model: str, body: GenerateContentRequest, stream: bool
-) -> tuple[dict[str, Any], ReplyShape]:
+) -> tuple[ChatRequest, ReplyShape]:
     """Validate everything before routing: a bad request must never reach a fallback."""
     public = services.model_for(model)
     chat = chat_request(body, public, stream)
     check_prompt_size(services, chat.prompt_chars())
     services.admit(http, public)
-    shape = ReplyShape(public, body.include_thoughts, body.safety_categories)
-    return router_request(chat, public), shape
+    return chat, ReplyShape(public, body.include_thoughts, body.safety_categories)
+
+
+async def _draw(
+    services: Services, http: Request, chat: ChatRequest, shape: ReplyShape, editing: bool
+) -> dict[str, Any]:
+    prompt, references = image_prompt(chat)
+    if not prompt.strip():
+        raise BadRequest("the last user content needs a text part saying what to draw")
+    if editing and not references:
+        raise BadRequest("editImage needs a reference image as an inlineData part")
+    limit = services.settings.images.max_reference_bytes
+    request = ImageRequest(
+        model=shape.model, prompt=prompt,
+        references=[check_reference(data, limit) for data in references],
+        base_url=services.public_base_url(http),
+    )  # fmt: skip
+    images = await services.images.create(request)
+    parts = content_parts(
+        text=images[0].revised_prompt, images=[(i.mime_type, i.data) for i in images]
+    )
+    return shape.body(parts, f"img-{uuid.uuid4().hex[:24]}", "stop")
 
 
 async def generate_content(
     model: str, body: GenerateContentRequest, http: Request, services: ServicesDep
 ) -> dict[str, Any]:
-    request, shape = _prepare(services, http, model, body, stream=False)
-    return shape.response(await services.upstream.chat(request))
+    chat, shape = _prepare(services, http, model, body, stream=False)
+    if services.is_image_model(shape.model):
+        return await _draw(services, http, chat, shape, editing=False)
+    return shape.response(await services.upstream.chat(router_request(chat, shape.model)))
+
+
+async def edit_image(
+    model: str, body: GenerateContentRequest, http: Request, services: ServicesDep
+) -> dict[str, Any]:
+    chat, shape = _prepare(services, http, model, body, stream=False)
+    return await _draw(services, http, chat, shape, editing=True)
 
 
 async def stream_generate_content(
@@ -51,10 +92,16 @@ async def stream_generate_content(
     services: ServicesDep,
     alt: str | None = None,
 ) -> StreamingResponse:
-    request, shape = _prepare(services, http, model, body, stream=True)
-    # The first chunk is awaited here, so an early failure still gets its HTTP status.
-    stream = await services.upstream.chat_stream(request)
+    chat, shape = _prepare(services, http, model, body, stream=True)
     frames = SseFrames() if alt == "sse" else JsonArrayFrames()
+    if services.is_image_model(shape.model):
+        # An image arrives whole: one event, once it is drawn.
+        drawn = await _draw(services, http, chat, shape, editing=False)
+        return StreamingResponse(
+            iter([frames.event(drawn), frames.end()]), media_type=frames.media_type
+        )
+    # The first chunk is awaited here, so an early failure still gets its HTTP status.
+    stream = await services.upstream.chat_stream(router_request(chat, shape.model))
     encoder = NativeStream(shape)
 
     async def events() -> AsyncIterator[str]:
@@ -84,3 +131,4 @@ for prefix in PREFIXES:
         methods=["POST"],
         response_model=None,
     )
+    router.add_api_route(f"{prefix}/models/{{model}}:editImage", edit_image, methods=["POST"])

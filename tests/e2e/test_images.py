@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import httpx
-import numpy as np
 import openai
 import pytest
 from PIL import Image
@@ -14,19 +13,9 @@ from PIL import Image
 from postprocess.layouts import LAYOUTS, Layout
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, Target, make_png
 from tests.live import LiveServer
-from tests.postprocess.images import encode, psnr, scene, watermarked
+from tests.postprocess.images import encode, logo_psnr, pixels_of, scene, watermarked
 
 NAME = re.compile(r"/images/gemini-images/\d{8}_\d{6}_[a-z0-9-]+_[0-9a-f]{6}\.png$")
-
-
-def pixels_of(data: bytes) -> np.ndarray:
-    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))
-
-
-def logo_psnr(result: np.ndarray, clean: np.ndarray, layout: Layout) -> float:
-    x, y = layout.origin(clean.shape[1], clean.shape[0])
-    box = (slice(y, y + layout.size), slice(x, x + layout.size))
-    return psnr(result[box], clean[box])
 
 
 def serve(fake: FakeGeminiWeb, image: bytes, text: str = "Here is your image") -> None:

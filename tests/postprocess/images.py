@@ -63,3 +63,15 @@ def encode(pixels: np.ndarray, format: str = "PNG", **options: object) -> bytes:
 def psnr(a: np.ndarray, b: np.ndarray) -> float:
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return float("inf") if mse == 0 else 10 * np.log10(255.0**2 / mse)
+
+
+def logo_psnr(result: np.ndarray, clean: np.ndarray, layout: Layout) -> float:
+    """PSNR of `result` against `clean` inside `layout`'s logo box."""
+    x, y = layout.origin(clean.shape[1], clean.shape[0])
+    box = np.s_[y : y + layout.size, x : x + layout.size, :3]
+    return psnr(result[box], clean[box])
+
+
+def pixels_of(data: bytes) -> np.ndarray:
+    """The RGB pixels of encoded image bytes."""
+    return np.asarray(Image.open(io.BytesIO(data)).convert("RGB"))

@@ -216,6 +216,7 @@ async def test_jpeg_input_can_stay_jpeg_or_become_png():
         ([{"step": "store"}], "needs a storage"),
         ([{"step": "decode", "enabled": "yes"}], "true or false"),
         ([{"enabled": True}], "needs a 'step'"),
+        (["decode"], "must be a mapping"),
         ([{"step": f"{HERE}.FAILING_STEP", "x": 1}], "takes no options"),
         ([{"step": f"{HERE}.HERE"}], "neither a step"),
     ],
