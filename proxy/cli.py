@@ -3,12 +3,14 @@
 import argparse
 import logging
 import os
+import shutil
 import sys
 
 import uvicorn
 
 from .app import create_app
 from .config import CONFIG_ENV, ConfigError, load_settings
+from .metrics import MULTIPROCESS_ENV
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -37,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers > 1:
         if args.config:
             os.environ[CONFIG_ENV] = args.config
+        # Workers share their event metrics through files here; /metrics adds them up.
+        metrics_dir = settings.server.data_dir / "metrics"
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+        metrics_dir.mkdir(parents=True)
+        os.environ[MULTIPROCESS_ENV] = str(metrics_dir.resolve())
         uvicorn.run(
             "proxy.app:app_from_environment", factory=True, host=host, port=port,
             workers=args.workers, log_level=settings.server.log_level.lower(),

@@ -1,0 +1,74 @@
+"""Several uvicorn workers: /metrics adds up what every worker counted."""
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.live import free_port
+
+
+async def burst(url: str, count: int) -> int:
+    async with httpx.AsyncClient() as client:
+        answers = await asyncio.gather(*(client.get(url) for _ in range(count)))
+    assert all(a.status_code == 200 for a in answers)
+    return count
+
+
+def writers(folder: Path) -> set[str]:
+    """Worker pids that wrote metric files (`counter_<pid>.db`, ...)."""
+    return {name.split(".")[0].rsplit("_", 1)[-1] for name in os.listdir(folder)}
+
+
+def test_metrics_add_up_across_workers(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:
+    port = free_port()
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({
+        "server": {"data_dir": str(tmp_path / "data"), "log_level": "WARNING"},
+        "accounts": [{"name": "main", "secure_1psid": "psid-main"}],
+        "limits": {"client": {"enabled": False}, "pacing": {"min_delay": 0.001}},
+    }))  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "proxy",
+        "--config",
+        str(config),
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+    ]
+    process = subprocess.Popen(command, env=dict(os.environ), stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"{url}/health", timeout=1)
+                break
+            except httpx.HTTPError:
+                assert process.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        sent = 0
+        for _ in range(10):  # concurrent connections until both workers have answered some
+            sent += asyncio.run(burst(f"{url}/v1/models", 40))
+            if len(writers(tmp_path / "data" / "metrics")) == 2:
+                break
+        assert len(writers(tmp_path / "data" / "metrics")) == 2
+        metrics = httpx.get(f"{url}/metrics").text
+        line = next(
+            x
+            for x in metrics.splitlines()
+            if x.startswith('gemini_proxy_requests_total{model="",route="/v1/models",status="200"}')
+        )
+        assert float(line.split()[-1]) == sent
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
