@@ -87,6 +87,8 @@ class Pipeline:
 
 
 def _enabled(entry: Mapping[str, Any]) -> bool:
+    if not isinstance(entry, Mapping):
+        raise ConfigError(f"a step entry must be a mapping like {{'step': 'decode'}}: {entry!r}")
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigError(f"step {entry.get('step')!r}: 'enabled' must be true or false")
@@ -95,7 +97,7 @@ def _enabled(entry: Mapping[str, Any]) -> bool:
 
 def build_step(entry: Mapping[str, Any], context: StepContext) -> Step:
     """One step from its config entry."""
-    if not isinstance(entry, Mapping) or not isinstance(entry.get("step"), str):
+    if not isinstance(entry.get("step"), str):
         raise ConfigError(f"a step entry needs a 'step' name: {entry!r}")
     name = entry["step"]
     options = {key: value for key, value in entry.items() if key not in ("step", "enabled")}

@@ -38,7 +38,8 @@ class DecodeStep:
         )
         report = {"format": info.format, "width": info.width, "height": info.height}
         artifact.report[self.name] = report
-        return replace(artifact, pixels=pixels, mime_type=info.mime_type or artifact.mime_type)
+        mime_type = info.mime_type or artifact.mime_type
+        return replace(artifact, pixels=pixels, mime_type=mime_type, changed_from_row=None)
 
 
 class WatermarkStep:
@@ -69,7 +70,7 @@ class WatermarkStep:
         if artifact.pixels is None:
             artifact.report[self.name] = {"skipped": "not decoded"}
             return artifact
-        found, best = await asyncio.to_thread(self._remove, artifact.pixels)
+        found, best, gain = await asyncio.to_thread(self._remove, artifact.pixels)
         best_score = best.score if best else 0.0
         self.observer.watermark(found.layout.name if found else None, best_score)
         if found is None:
@@ -82,7 +83,7 @@ class WatermarkStep:
         artifact.report[self.name] = {
             "layout": found.layout.name,
             "score": round(found.score, 3),
-            "gain": round(watermark.choose_gain(found, self.known_gains, self.fit_gain), 3),
+            "gain": round(gain, 3),
             "fitted_gain": round(found.fitted_gain or 0.0, 3),
             "x": found.x,
             "y": found.y,
@@ -94,12 +95,13 @@ class WatermarkStep:
 
     def _remove(
         self, pixels: np.ndarray
-    ) -> tuple[watermark.Detection | None, watermark.Detection | None]:
+    ) -> tuple[watermark.Detection | None, watermark.Detection | None, float]:
         found, best = watermark.detect(pixels, self.layouts, self.threshold, self.min_gain)
-        if found is not None:
-            gain = watermark.choose_gain(found, self.known_gains, self.fit_gain)
-            watermark.remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
-        return found, best
+        if found is None:
+            return None, best, 0.0
+        gain = watermark.choose_gain(found, self.known_gains, self.fit_gain)
+        watermark.remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
+        return found, best, gain
 
 
 class EncodeStep:
@@ -131,21 +133,27 @@ class EncodeStep:
         if artifact.pixels is None or artifact.changed_from_row is None:
             artifact.report[self.name] = {"mode": "passthrough"}
             return artifact
-        data, mime_type, mode = await asyncio.to_thread(self._encode, artifact)
+        data, mime_type, mode = await asyncio.to_thread(
+            self._encode,
+            artifact.data,
+            artifact.mime_type,
+            artifact.pixels,
+            artifact.changed_from_row,
+        )
         artifact.report[self.name] = {"mode": mode, "bytes": len(data)}
         return replace(artifact, data=data, mime_type=mime_type, changed_from_row=None)
 
-    def _encode(self, artifact: ImageArtifact) -> tuple[bytes, str, str]:
-        assert artifact.pixels is not None and artifact.changed_from_row is not None
-        if self.format == "auto" and artifact.mime_type == "image/jpeg":
-            return codec.encode_jpeg(artifact.pixels, self.quality), "image/jpeg", "jpeg"
-        if self.splice and artifact.mime_type == "image/png":
-            spliced = png.splice(
-                artifact.data, artifact.pixels, artifact.changed_from_row, self.level
-            )
+    def _encode(
+        self, original: bytes, mime_type: str, pixels: np.ndarray, first_row: int
+    ) -> tuple[bytes, str, str]:
+        """(encoded bytes, their MIME type, how: "jpeg", "splice" or "full")."""
+        if self.format == "auto" and mime_type == "image/jpeg":
+            return codec.encode_jpeg(pixels, self.quality), "image/jpeg", "jpeg"
+        if self.splice and mime_type == "image/png":
+            spliced = png.splice(original, pixels, first_row, self.level)
             if spliced is not None:
                 return spliced, "image/png", "splice"
-        return codec.encode_png(artifact.pixels, self.level), "image/png", "full"
+        return codec.encode_png(pixels, self.level), "image/png", "full"
 
 
 class StoreStep:

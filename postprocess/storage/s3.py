@@ -1,6 +1,7 @@
 """Images in any S3-compatible object store (AWS S3, Cloudflare R2, MinIO, ...) via boto3."""
 
 import asyncio
+from collections.abc import Callable
 from typing import Any, Literal
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -79,29 +80,32 @@ class S3Storage:
         return urlunsplit((scheme, f"{self.bucket}.{host}", f"{path}/{key}", "", ""))
 
     async def put(self, name: str, data: bytes, content_type: str, base_url: str) -> str:
+        key = self.key(name)
         extra: dict[str, Any] = {"ACL": self.acl} if self.acl else {}
         await self._call(
             "upload",
-            name,
+            key,
             lambda: self._client.put_object(
-                Bucket=self.bucket, Key=self.key(name), Body=data, ContentType=content_type, **extra
+                Bucket=self.bucket, Key=key, Body=data, ContentType=content_type, **extra
             ),
         )
         return self.url(name)
 
     async def get(self, name: str) -> bytes | None:
+        key = self.key(name)
+
         def read() -> bytes | None:
             try:
-                response = self._client.get_object(Bucket=self.bucket, Key=self.key(name))
+                response = self._client.get_object(Bucket=self.bucket, Key=key)
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
                     return None
                 raise
             return response["Body"].read()
 
-        return await self._call("download", name, read)
+        return await self._call("download", key, read)
 
-    async def _call(self, action: str, name: str, operation: Any) -> Any:
+    async def _call(self, action: str, key: str, operation: Callable[[], Any]) -> Any:
         try:
             return await asyncio.to_thread(operation)
         except ClientError as exc:
@@ -110,7 +114,7 @@ class S3Storage:
         except BotoCoreError as exc:
             reason = type(exc).__name__ + ": " + str(exc)
         # `from None`: the botocore exception keeps the request, which may carry credentials.
-        message = f"S3 {action} of {self.key(name)!r} (bucket {self.bucket!r}) failed: {reason}"
+        message = f"S3 {action} of {key!r} (bucket {self.bucket!r}) failed: {reason}"
         raise StorageError(self._scrub(message)) from None
 
     def _scrub(self, message: str) -> str:
