@@ -2,7 +2,9 @@
 
     python -m benchmarks.chat [--seconds 5] [--connections 16]
 
-The proxy serves an instant provider plugin, so the figures are the proxy's own cost.
+The proxy serves an instant provider plugin, so the figures are the proxy's own cost. It runs
+twice: with the client limits off, and on (with quotas too large to bind, so what is measured
+is their cost, not their refusals); the pool and pacing are sized not to bind either.
 Needs Debian's `wrk`.
 """
 
@@ -18,9 +20,16 @@ from .harness import free_port, serve, uvicorn_command, wrk
 BODY = {"model": "bench", "messages": [{"role": "user", "content": "Say something."}]}
 
 
-def proxy_config(folder: Path) -> Path:
+def proxy_config(folder: Path, client_limits: bool) -> Path:
+    limits = {
+        "client": {"enabled": client_limits, "per_ip_per_hour": 10**9, "model_interval_seconds": 0},
+        "pool": {"size": 64, "max_queue": 1000},
+        "pacing": {"min_delay": 1e-6, "max_delay": 1e-6, "rpm": 10**9},
+        "retry": {"max_retries": 0},
+    }
     config = {
         "server": {"data_dir": str(folder), "log_level": "WARNING"},
+        "limits": limits,
         "default_model": "bench",
         "model_list": [{"model_name": "bench", "litellm_params": {"model": "instant/bench"}}],
         "litellm_settings": {
@@ -29,7 +38,7 @@ def proxy_config(folder: Path) -> Path:
             ]
         },
     }
-    path = folder / "config.yaml"
+    path = folder / f"config-{client_limits}.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
 
@@ -53,23 +62,23 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        bare_port, proxy_port = free_port(), free_port()
-        with serve(uvicorn_command("benchmarks.bare_app:app", bare_port), bare_port) as url:
+        port = free_port()
+        with serve(uvicorn_command("benchmarks.bare_app:app", port), port) as url:
             bare = measure("bare", f"{url}/v1/chat/completions", args.seconds, args.connections)
-        command = [
-            "gemini-proxy",
-            "--config",
-            str(proxy_config(Path(folder))),
-            "--port",
-            str(proxy_port),
-        ]
-        with serve(command, proxy_port) as url:
-            proxy = measure("proxy", f"{url}/v1/chat/completions", args.seconds, args.connections)
-    for label in ("plain", "stream"):
-        added = proxy[label]["p50"] - bare[label]["p50"]
-        added99 = proxy[label]["p99"] - bare[label]["p99"]
-        print(f"added by the proxy ({label}): p50 {added:.2f} ms, p99 {added99:.2f} ms; "
-              f"throughput {proxy[label]['rps'] / bare[label]['rps']:.0%} of bare")  # fmt: skip
+        runs = {}
+        for name, client_limits in (("proxy", False), ("+limits", True)):
+            config = proxy_config(Path(folder), client_limits)
+            command = ["gemini-proxy", "--config", str(config), "--port", str(port)]
+            with serve(command, port) as url:
+                chat = f"{url}/v1/chat/completions"
+                runs[name] = measure(name, chat, args.seconds, args.connections)
+    for name, run in runs.items():
+        for label in ("plain", "stream"):
+            added = run[label]["p50"] - bare[label]["p50"]
+            added99 = run[label]["p99"] - bare[label]["p99"]
+            share = run[label]["rps"] / bare[label]["rps"]
+            print(f"{name} added ({label}): p50 {added:.2f} ms, p99 {added99:.2f} ms; "
+                  f"throughput {share:.0%} of bare")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -125,10 +125,6 @@ class Settings(BaseModel):
         public = {d.model_name for d in self.model_list}
         if self.default_model not in public:
             raise ValueError(f"default_model: {self.default_model!r} is not in model_list")
-        if self.images.default_model not in public:
-            raise ValueError(
-                f"images.default_model: {self.images.default_model!r} is not in model_list"
-            )
         return self
 
     @property

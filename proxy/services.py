@@ -65,7 +65,7 @@ class Services:
         variant = image_variant(prompt, size)
         if variant and self.upstream.has_model(variant):
             return variant
-        return self.settings.images.default_model
+        return self.model_for(self.settings.images.default_model)
 
     def is_image_model(self, model: str) -> bool:
         return any(
