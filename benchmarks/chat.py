@@ -15,7 +15,9 @@ from pathlib import Path
 
 import yaml
 
-from .harness import free_port, serve, uvicorn_command, wrk
+from tests.live import free_port
+
+from .harness import serve, uvicorn_command, wrk
 
 BODY = {"model": "bench", "messages": [{"role": "user", "content": "Say something."}]}
 

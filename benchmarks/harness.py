@@ -2,49 +2,24 @@
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
+from tests.live import ServerProcess
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @contextmanager
-def serve(command: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[str]:
+def serve(command: list[str], port: int) -> Iterator[str]:
     """Run a server subprocess until the block ends; yields its base URL once it answers."""
-    url = f"http://127.0.0.1:{port}"
-    process = subprocess.Popen(
-        command, cwd=REPO, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"server did not start: {command}") from None
-                time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    with ServerProcess(command, port, cwd=REPO) as server:
+        yield server.url
 
 
 def uvicorn_command(app: str, port: int) -> list[str]:

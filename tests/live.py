@@ -1,10 +1,17 @@
-"""A real uvicorn server running one of our apps, in a background thread, on a free port."""
+"""Real servers of ours for tests: an app in a uvicorn thread (`LiveServer`), or any server
+command as a subprocess that can be killed (`ServerProcess`)."""
 
+import os
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 from typing import Any, Self
 
+import httpx
 import uvicorn
 
 from proxy.app import create_app
@@ -74,3 +81,45 @@ class LiveServer:
     def __exit__(self, *exc: object) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=30)
+
+
+class ServerProcess:
+    """`command` (default: `python -m proxy --config CONFIG`) as a subprocess; returns once
+    `{url}/health` answers."""
+
+    def __init__(self, command: list[str], port: int, cwd: Path | None = None) -> None:
+        self.url = f"http://127.0.0.1:{port}"
+        self.command = command
+        self.process = subprocess.Popen(
+            command, cwd=cwd, env=dict(os.environ),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                httpx.get(f"{self.url}/health", timeout=1)
+                return
+            except httpx.HTTPError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError(f"server did not start: {command}") from None
+                time.sleep(0.05)
+
+    @classmethod
+    def proxy(cls, config: Path, port: int, *args: str) -> "ServerProcess":
+        return cls([sys.executable, "-m", "proxy", "--config", str(config), *args], port)
+
+    def kill(self) -> None:
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=30)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()

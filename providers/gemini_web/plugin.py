@@ -8,11 +8,11 @@ import asyncio
 import base64
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import AvailableModel, ModelOutput
@@ -36,6 +36,8 @@ from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
 from .tools import ReplyFilter, ToolError, ToolSpec, split_reply
+
+T = TypeVar("T")
 
 
 def _tokens(text: str) -> int:
@@ -104,6 +106,34 @@ class GeminiWebLLM(CustomLLM):
             account.record_failure(error)
         return error
 
+    async def _generate(
+        self,
+        model: str,
+        messages: list[dict[str, Any]],
+        params: dict[str, Any],
+        logging_obj: Any,
+        extra_files: list[Attachment] | None = None,
+        then: Callable[[_Turn, ModelOutput], Awaitable[T]] | None = None,
+    ) -> tuple[_Turn, ModelOutput, T | None]:
+        """One generation, not streamed, under the request timeout; `then` runs within it
+        while the account's session is live (image downloads)."""
+        options = self.accounts.options
+        turn = None
+        try:
+            async with (
+                asyncio.timeout(options.request_timeout),
+                self._turn(model, messages, params, extra_files) as turn,
+            ):
+                if logging_obj is not None:
+                    logging_obj.pre_call(input=turn.prompt.text, api_key="")
+                output = await turn.client.generate_content(
+                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                )
+                extra = await then(turn, output) if then else None
+        except Exception as exc:
+            raise self._fail(exc, model, turn.account if turn else None) from None
+        return turn, output, extra
+
     async def acompletion(  # type: ignore[override]
         self,
         model: str,
@@ -113,20 +143,7 @@ class GeminiWebLLM(CustomLLM):
         logging_obj: Any = None,
         **kwargs: Any,
     ) -> ModelResponse:
-        options = self.accounts.options
-        turn = None
-        try:
-            async with (
-                asyncio.timeout(options.request_timeout),
-                self._turn(model, messages, optional_params) as turn,
-            ):
-                if logging_obj is not None:
-                    logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                output = await turn.client.generate_content(
-                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                )
-        except Exception as exc:
-            raise self._fail(exc, model, turn.account if turn else None) from None
+        turn, output, _ = await self._generate(model, messages, optional_params, logging_obj)
         return self._fill_response(model_response, model, turn, output)
 
     @staticmethod
@@ -243,25 +260,14 @@ class GeminiWebLLM(CustomLLM):
         text = image_prompt(prompt, bool(references), params.get("image_hint"))
         content: list[dict[str, Any]] = [{"type": "text", "text": text}]
         messages = [{"role": "user", "content": content}]
-        options = self.accounts.options
-        turn = None
-        try:
-            async with (
-                asyncio.timeout(options.request_timeout),
-                self._turn(model, messages, params, references) as turn,
-            ):
-                if logging_obj is not None:
-                    logging_obj.pre_call(input=text, api_key="")
-                output = await turn.client.generate_content(
-                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                )
-                pictures = await download_images(turn.client, output)
-        except Exception as exc:
-            raise self._fail(exc, model, turn.account if turn else None) from None
+        _, output, pictures = await self._generate(
+            model, messages, params, logging_obj, references,
+            lambda turn, output: download_images(turn.client, output),
+        )  # fmt: skip
         revised = output.text.strip() or None
         response.data = [
             ImageObject(b64_json=base64.b64encode(p).decode(), revised_prompt=revised)
-            for p in pictures
+            for p in pictures or []
         ]
         response.created = int(time.time())
         return response

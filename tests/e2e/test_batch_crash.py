@@ -1,10 +1,6 @@
 """A batch survives SIGKILL: the server runs as a subprocess, is killed while tasks are in
 flight, restarted, and every task ends completed exactly once (one result, one stored image)."""
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +10,7 @@ import pytest
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
-from tests.live import free_port
+from tests.live import ServerProcess, free_port
 
 TASKS = 6
 
@@ -38,33 +34,6 @@ def config(tmp_path: Path, database_url: str, port: int) -> Path:
     return path
 
 
-class Server:
-    def __init__(self, config_path: Path, port: int) -> None:
-        self.url = f"http://127.0.0.1:{port}"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "proxy", "--config", str(config_path)],
-            env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )  # fmt: skip
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"{self.url}/health", timeout=1)
-                return
-            except httpx.HTTPError:
-                assert self.process.poll() is None, self.process.stderr.read().decode()  # type: ignore[union-attr]
-                assert time.monotonic() < deadline, "server did not start"
-                time.sleep(0.05)
-
-    def kill(self) -> None:
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
@@ -80,7 +49,7 @@ def test_a_killed_server_resumes_its_batch_exactly_once(
     fake_gemini.latency = 0.4  # every generation takes a while: tasks are in flight when killed
     port = free_port()
     path = config(tmp_path, database_url, port)
-    first = Server(path, port)
+    first = ServerProcess.proxy(path, port)
     try:
         prompts = [f"picture number {i}" for i in range(TASKS)]
         batch = httpx.post(f"{first.url}/v1/batch/images", json={"prompts": prompts}).json()
@@ -95,7 +64,7 @@ def test_a_killed_server_resumes_its_batch_exactly_once(
     finally:
         first.stop()
 
-    second = Server(path, port)
+    second = ServerProcess.proxy(path, port)
     try:
         polls = []
         deadline = time.monotonic() + 60

@@ -2,16 +2,13 @@
 
 import asyncio
 import os
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb
-from tests.live import free_port
+from tests.live import ServerProcess, free_port
 
 
 async def burst(url: str, count: int) -> int:
@@ -34,28 +31,8 @@ def test_metrics_add_up_across_workers(fake_gemini: FakeGeminiWeb, tmp_path: Pat
         "accounts": [{"name": "main", "secure_1psid": "psid-main"}],
         "limits": {"client": {"enabled": False}, "pacing": {"min_delay": 0.001}},
     }))  # fmt: skip
-    command = [
-        sys.executable,
-        "-m",
-        "proxy",
-        "--config",
-        str(config),
-        "--port",
-        str(port),
-        "--workers",
-        "2",
-    ]
-    process = subprocess.Popen(command, env=dict(os.environ), stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.1)
+    with ServerProcess.proxy(config, port, "--port", str(port), "--workers", "2") as server:
+        url = server.url
         sent = 0
         for _ in range(10):  # concurrent connections until both workers have answered some
             sent += asyncio.run(burst(f"{url}/v1/models", 40))
@@ -69,6 +46,3 @@ def test_metrics_add_up_across_workers(fake_gemini: FakeGeminiWeb, tmp_path: Pat
             if x.startswith('gemini_proxy_requests_total{model="",route="/v1/models",status="200"}')
         )
         assert float(line.split()[-1]) == sent
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
