@@ -153,6 +153,18 @@ def renew_leases(
     return set(renewed)
 
 
+def outcome(result: dict[str, Any] | None, error: str | None, now: datetime) -> dict[str, Any]:
+    """The columns of a task that has ended: completed with `result`, or failed with `error`."""
+    return {
+        "state": TaskState.COMPLETED if error is None else TaskState.FAILED,
+        "result": result,
+        "error": error,
+        "lease_expires_at": None,
+        "finished_at": now,
+        "updated_at": now,
+    }
+
+
 def finish_task(
     conn: Connection,
     task_id: str,
@@ -168,16 +180,7 @@ def finish_task(
     """
     batch_ids = _lock_batches_of(conn, [task_id])
     finished = conn.execute(
-        update(TASKS)
-        .where(_held_by([task_id], owner))
-        .values(
-            state=TaskState.COMPLETED if error is None else TaskState.FAILED,
-            result=result,
-            error=error,
-            lease_expires_at=None,
-            finished_at=now,
-            updated_at=now,
-        )
+        update(TASKS).where(_held_by([task_id], owner)).values(**outcome(result, error, now))
     )
     if finished.rowcount != 1:
         return False

@@ -174,14 +174,7 @@ class JobStore:
                     TASKS.c.kind == TaskKind.SINGLE,
                     TASKS.c.state == TaskState.PROCESSING,
                 )
-                .values(
-                    state=TaskState.COMPLETED if error is None else TaskState.FAILED,
-                    result=result,
-                    error=error,
-                    lease_expires_at=None,
-                    finished_at=now,
-                    updated_at=now,
-                )
+                .values(**leases.outcome(result, error, now))
             )
         return finished.rowcount == 1
 
