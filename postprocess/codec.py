@@ -90,4 +90,4 @@ def encode_png(pixels: np.ndarray, level: int = png.DEFAULT_LEVEL) -> bytes:
 
 def encode_jpeg(pixels: np.ndarray, quality: int = JPEG_QUALITY) -> bytes:
     """JPEG of the RGB channels (JPEG has no alpha)."""
-    return imagecodecs.jpeg8_encode(np.ascontiguousarray(pixels[..., :3]), level=quality)
+    return bytes(imagecodecs.jpeg8_encode(np.ascontiguousarray(pixels[..., :3]), level=quality))

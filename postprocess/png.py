@@ -63,7 +63,9 @@ def _chunks(data: bytes) -> Iterator[tuple[bytes, memoryview]]:
             return
 
 
-def _chunk(kind: bytes, *parts: bytes | memoryview) -> list[bytes | memoryview]:
+def _chunk(
+    kind: bytes, *parts: bytes | bytearray | memoryview
+) -> list[bytes | bytearray | memoryview]:
     crc = zlib_ng.crc32(kind)
     for part in parts:
         crc = zlib_ng.crc32(part, crc)
@@ -140,7 +142,7 @@ def splice(
     compressor = zlib_ng.compressobj(level, zlib_ng.DEFLATED, -15, zdict=window)
     body = compressor.compress(unchanged) + compressor.compress(tail) + compressor.flush()
     adler = zlib_ng.adler32(tail, zlib_ng.adler32(prefix.data))
-    parts: list[bytes | memoryview] = [SIGNATURE]
+    parts: list[bytes | bytearray | memoryview] = [SIGNATURE]
     wrote_image = False
     for kind, chunk_body in chunks:
         if kind == b"IDAT":

@@ -159,10 +159,11 @@ def detect(
 def choose_gain(found: Detection, known_gains: tuple[float, ...], fit: bool = True) -> float:
     """The gain to remove with: the fitted one (snapped to a known gain when close) or the
     layout's own."""
-    if not fit or found.fitted_gain is None:
+    fitted = found.fitted_gain
+    if not fit or fitted is None:
         return found.layout.gain
-    nearest = min(known_gains, key=lambda gain: abs(gain - found.fitted_gain))
-    return nearest if abs(nearest - found.fitted_gain) <= GAIN_SNAP else found.fitted_gain
+    nearest = min(known_gains, key=lambda gain: abs(gain - fitted))
+    return nearest if abs(nearest - fitted) <= GAIN_SNAP else fitted
 
 
 def _effective_alpha(alpha: np.ndarray, gain: float) -> np.ndarray:

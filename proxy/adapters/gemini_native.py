@@ -360,7 +360,8 @@ def image_prompt(chat: ChatRequest) -> tuple[str, list[bytes]]:
         if part.get("type") == "text":
             texts.append(str(part.get("text", "")))
         elif part.get("type") == "image_url":
-            url = str((part.get("image_url") or {}).get("url", ""))
+            image = part.get("image_url")
+            url = str(image.get("url", "") if isinstance(image, dict) else image or "")
             if not url.startswith("data:"):
                 raise BadRequest("reference images for image models must be inlineData")
             images.append(base64.b64decode(url.split(",", 1)[1]))

@@ -96,7 +96,9 @@ async def cookie_status(services: ServicesDep) -> dict[str, Any]:
 
 @router.get("/api/models")
 async def api_models(services: ServicesDep) -> dict[str, Any]:
-    models, text, image = [], [], []
+    models: list[dict[str, str]] = []
+    text: list[str] = []
+    image: list[str] = []
     for deployment in services.settings.public_models:
         info = deployment.model_info
         models.append(
