@@ -105,19 +105,22 @@ def test_openai_sdk_edits_with_a_multipart_file(
 
 
 @pytest.mark.parametrize("path", ["/v1/images/edit", "/v1/images/edits"])
+@pytest.mark.parametrize("form", ["url", "b64_json"])
 def test_json_edits_take_data_urls(
-    server: LiveServer, fake_gemini: FakeGeminiWeb, path: str
+    server: LiveServer, fake_gemini: FakeGeminiWeb, path: str, form: str
 ) -> None:
     serve(fake_gemini, make_png(8, 8))
     reference = "data:image/png;base64," + base64.b64encode(make_png(4, 4)).decode()
-    answer = httpx.post(
-        f"{server.url}{path}",
-        json={"prompt": "brighter", "image": reference, "response_format": "url"},
-        timeout=60,
-    )
+    body = {"prompt": "brighter", "image": reference, "response_format": form}
+    answer = httpx.post(f"{server.url}{path}", json=body, timeout=60)
     assert answer.status_code == 200
-    url = answer.json()["images"][0] if path.endswith("edit") else answer.json()["data"][0]["url"]
-    assert httpx.get(url).content == make_png(8, 8)
+    item = answer.json()["images"][0] if path.endswith("edit") else answer.json()["data"][0]
+    if form == "url":
+        url = item if path.endswith("edit") else item["url"]
+        assert httpx.get(url).content == make_png(8, 8)
+    else:
+        encoded = item.split(",", 1)[1] if path.endswith("edit") else item["b64_json"]
+        assert base64.b64decode(encoded) == make_png(8, 8)
 
 
 def test_count_makes_as_many_images(server: LiveServer, fake_gemini: FakeGeminiWeb) -> None:
