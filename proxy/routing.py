@@ -61,9 +61,12 @@ def configure_litellm(
     ]
     litellm.suppress_debug_info = True
     litellm.telemetry = False
-    # litellm attaches its own handlers and would print every line twice.
+    # litellm attaches its own handlers (every line would print twice) and narrates each
+    # request at INFO; its warnings and errors still come through.
     for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
-        logging.getLogger(name).handlers.clear()
+        library = logging.getLogger(name)
+        library.handlers.clear()
+        library.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
 
 
 def build_router(settings: Settings) -> litellm.Router:
