@@ -1,0 +1,102 @@
+"""Accounts against the fake upstream: init under our timeout, cookie rotation, health."""
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+from providers.gemini_web import AccountPool, AccountSettings, GeminiWebError, GeminiWebSettings
+from tests.fakes.gemini_web import FakeGeminiWeb, Target
+
+
+def pool(**options: float) -> AccountPool:
+    account = AccountSettings(name="main", secure_1psid="psid-main", secure_1psidts="ts-main")
+    return AccountPool([account], GeminiWebSettings(**{"init_timeout": 10, **options}))
+
+
+def age_cookie_cache() -> None:
+    """The library skips a rotation when its cookie cache is under a minute old."""
+    for path in Path(os.environ["GEMINI_COOKIE_PATH"]).glob(".cached_cookies_*"):
+        os.utime(path, (time.time() - 120, time.time() - 120))
+
+
+async def test_a_hung_init_is_cut_by_our_timeout_and_retried_afresh(
+    fake_gemini: FakeGeminiWeb,
+) -> None:
+    accounts = pool(init_timeout=0.5)
+    account = accounts.get("main")
+    fake_gemini.fail(Target.BATCH, 500, rpcid="otAQ7b")  # the library's init then waits forever
+    try:
+        started = time.monotonic()
+        try:
+            await account.client()
+            raise AssertionError("init should have timed out")
+        except GeminiWebError as error:
+            assert error.status_code == 504
+        assert time.monotonic() - started < 5
+        client = await account.client()  # a fresh client, the fault is used up
+        assert [m.model_name for m in client.list_models() or []][:2] == [
+            "gemini-flash",
+            "gemini-pro",
+        ]
+        assert account.health.cookie_valid is True and account.health.errors == {"timeout": 1}
+    finally:
+        await accounts.close()
+
+
+async def test_cookies_are_rotated_in_the_background(fake_gemini: FakeGeminiWeb) -> None:
+    steps = asyncio.Queue[None]()
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        await steps.get()
+
+    account = AccountSettings(name="main", secure_1psid="psid-main", secure_1psidts="ts-main")
+    accounts = AccountPool([account], GeminiWebSettings(refresh_interval=600), sleep=sleep)
+    accounts.start()
+    try:
+        for _ in range(200):
+            if slept:
+                break
+            await asyncio.sleep(0.01)
+        assert slept == [600] and accounts.get("main").health.cookie_valid is True
+        age_cookie_cache()
+        steps.put_nowait(None)
+        for _ in range(200):
+            if accounts.get("main").health.rotations["ok"]:
+                break
+            await asyncio.sleep(0.01)
+        health = accounts.get("main").health
+        assert health.rotations == {"ok": 1, "failed": 0} and health.last_rotation_at is not None
+        assert fake_gemini.rotations == 1
+    finally:
+        await accounts.close()
+
+
+async def test_a_refused_rotation_is_counted(fake_gemini: FakeGeminiWeb) -> None:
+    accounts = pool()
+    account = accounts.get("main")
+    try:
+        await account.client()
+        age_cookie_cache()
+        fake_gemini.fail(Target.ROTATE, 401)
+        assert await account.rotate_cookies() is False
+        assert account.health.rotations == {"ok": 0, "failed": 1}
+    finally:
+        await accounts.close()
+
+
+async def test_expired_cookies_mark_the_account_invalid(fake_gemini: FakeGeminiWeb) -> None:
+    fake_gemini.expire(psid="psid-main")
+    accounts = pool()
+    account = accounts.get("main")
+    try:
+        try:
+            await account.client()
+            raise AssertionError("init should have failed")
+        except GeminiWebError as error:
+            assert error.status_code == 503
+        assert account.health.cookie_valid is False and account.health.errors == {"auth": 1}
+    finally:
+        await accounts.close()
