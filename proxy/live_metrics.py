@@ -12,9 +12,9 @@ from .limits import Pacer
 
 
 class LiveState(Collector):
-    def __init__(self, accounts: AccountPool, pacer: Pacer) -> None:
+    def __init__(self, accounts: AccountPool, pacers: dict[str, Pacer]) -> None:
         self.accounts = accounts
-        self.pacer = pacer
+        self.pacers = pacers
         self.tasks: dict[str, int] = {}
         """Job tasks by state, refreshed by the /metrics route before each scrape (the store
         is async, a collector is not)."""
@@ -22,18 +22,7 @@ class LiveState(Collector):
 
     def collect(self) -> Iterator[Metric]:
         yield from self._accounts()
-        pacing = self.pacer.stats
-        for name, doc, value in (
-            ("delay_seconds", "Current spacing between upstream calls", pacing.current_delay),
-            ("consecutive_429", "Upstream 429s in a row", pacing.consecutive_429s),
-            (
-                "requests_last_minute",
-                "Upstream calls in the last minute",
-                pacing.requests_last_minute,
-            ),
-            ("rpm_limit", "Most upstream calls allowed per minute", pacing.rpm_limit),
-        ):
-            yield GaugeMetricFamily(f"gemini_proxy_upstream_{name}", doc, value=value)
+        yield from self._pacing()
         tasks = GaugeMetricFamily(
             "gemini_proxy_batch_tasks", "Job tasks by state", labels=["state"]
         )
@@ -41,6 +30,25 @@ class LiveState(Collector):
             if state != "total":
                 tasks.add_metric([state], count)
         yield tasks
+
+    def _pacing(self) -> Iterator[Metric]:
+        families = {
+            "delay_seconds": "Current spacing between upstream calls",
+            "consecutive_429": "Upstream 429s in a row",
+            "requests_last_minute": "Upstream calls in the last minute",
+            "rpm_limit": "Most upstream calls allowed per minute",
+        }
+        gauges = {
+            name: GaugeMetricFamily(f"gemini_proxy_upstream_{name}", doc, labels=["account"])
+            for name, doc in families.items()
+        }
+        for account, pacer in self.pacers.items():
+            stats = pacer.stats
+            gauges["delay_seconds"].add_metric([account], stats.current_delay)
+            gauges["consecutive_429"].add_metric([account], stats.consecutive_429s)
+            gauges["requests_last_minute"].add_metric([account], stats.requests_last_minute)
+            gauges["rpm_limit"].add_metric([account], stats.rpm_limit)
+        yield from gauges.values()
 
     def _accounts(self) -> Iterator[Metric]:
         valid = GaugeMetricFamily(

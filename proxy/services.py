@@ -17,6 +17,7 @@ from .catalogue import image_variant
 from .clock import Clock
 from .config import ConfigError, Settings
 from .errors import BadRequest, RateLimited
+from .gate import AccountLimits
 from .images import ImageRequest, ImageService
 from .jobs import JobStore, JobWorker, TaskInfo, object_name_seed
 from .limits import ClientLimiter, client_ip
@@ -33,6 +34,7 @@ class Services:
     settings: Settings
     accounts: AccountPool
     upstream: Upstream
+    gate: AccountLimits
     client_limiter: ClientLimiter
     images: ImageService
     storage: Storage
@@ -129,9 +131,9 @@ async def build_services(
     bridge_library_logs(settings.gemini_web.log_level)
 
     accounts = AccountPool(settings.accounts, settings.gemini_web)
-    configure_litellm(settings, GeminiWebLLM(accounts), plugins)
-    metrics.pool_size.labels("upstream").set(settings.limits.pool.size)
-    upstream = Upstream(build_router(settings), settings.limits, clock, metrics)
+    gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
+    configure_litellm(settings, GeminiWebLLM(accounts, gate), plugins)
+    upstream = Upstream(build_router(settings), settings.limits.retry, clock, metrics)
     storage, pipeline = images
     jobs = JobStore(
         settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
@@ -141,12 +143,13 @@ async def build_services(
         settings=settings,
         accounts=accounts,
         upstream=upstream,
+        gate=gate,
         client_limiter=ClientLimiter(settings.limits.client, clock),
         images=ImageService(upstream, pipeline, settings.storage.type, metrics),
         storage=storage,
         jobs=jobs,
         worker=None,  # type: ignore[arg-type]  # needs services.run_task: set just below
-        live=LiveState(accounts, upstream.pacer),
+        live=LiveState(accounts, gate.pacers),
         metrics=metrics,
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )

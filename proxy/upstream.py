@@ -1,17 +1,14 @@
-"""Calls into the `litellm.Router`, through the concurrency pool, pacing and retry policy.
+"""Calls into the `litellm.Router`, retried on 429/5xx with backoff.
 
-Every upstream call holds a pool slot (a stream holds it until it ends), waits its paced turn,
-and is retried on 429/5xx with backoff. litellm's exceptions leave as our `ProxyError`s.
-Streams are opened here and their first chunk awaited (inside the retry), so a failure that
-happens early still gets a real HTTP status.
+(The per-account pool and pacing sit behind the Router, in the provider's gate: see gate.py.)
+litellm's exceptions leave as our `ProxyError`s. Streams are opened here and their first chunk
+awaited (inside the retry), so a failure that happens early still gets a real HTTP status.
 """
 
 import logging
-import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack
 from typing import Any, TypeVar
 
 import litellm
@@ -19,7 +16,7 @@ from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStrea
 
 from .clock import Clock
 from .errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
-from .limits import Attempt, ConcurrencyPool, LimitError, LimitsSettings, Pacer, call_with_retry
+from .limits import Attempt, LimitError, RetrySettings, call_with_retry
 from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -63,41 +60,31 @@ def _retry_after_of(exc: Exception) -> float | None:
 
 
 class Upstream:
-    """The Router behind one small interface, with the account-safety limits applied."""
+    """The Router behind one small interface, with the retry policy applied."""
 
     def __init__(
-        self,
-        router: litellm.Router,
-        limits: LimitsSettings,
-        clock: Clock,
-        metrics: Metrics,
-        rng: random.Random | None = None,
+        self, router: litellm.Router, retry: RetrySettings, clock: Clock, metrics: Metrics
     ) -> None:
         self.router = router
-        self.limits = limits
+        self.retry = retry
         self.clock = clock
         self.metrics = metrics
-        self.pool = ConcurrencyPool(limits.pool, clock)
-        self.pacer = Pacer(limits.pacing, clock, rng or random.Random())
 
     def has_model(self, model: str) -> bool:
         return model in self.router.model_names
 
-    async def _paced(self, model: str, call: Callable[[], Awaitable[T]]) -> T:
-        """One upstream attempt: wait the paced turn, call, tell the pacer how it went."""
-        await self.pacer.wait_turn()
+    async def _attempt(self, model: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One upstream attempt, timed and counted."""
         started = time.perf_counter()
         try:
             result = await call()
         except Exception as exc:
             error = translate(exc)
-            self.pacer.record(error.status_code)
             self.metrics.upstream_errors.labels(model, str(error.status_code)).inc()
             self.metrics.upstream_seconds.labels(model, "error").observe(
                 time.perf_counter() - started
             )
             raise error from None
-        self.pacer.record(200)
         self.metrics.upstream_seconds.labels(model, "ok").observe(time.perf_counter() - started)
         return result
 
@@ -105,8 +92,8 @@ class Upstream:
         attempts: list[Attempt] = []
         try:
             return await call_with_retry(
-                lambda: self._paced(model, call),
-                policy=self.limits.retry,
+                lambda: self._attempt(model, call),
+                policy=self.retry,
                 clock=self.clock,
                 status_of=_status_of,
                 retry_after_of=_retry_after_of,
@@ -117,39 +104,21 @@ class Upstream:
                 if attempt.delay is not None:
                     self.metrics.retries.labels(str(attempt.status)).inc()
 
-    async def _slot(self, stack: AsyncExitStack) -> None:
-        try:
-            await stack.enter_async_context(self.pool.slot())
-        except LimitError as exc:
-            self.metrics.limiter_rejections.labels(exc.reason).inc()
-            raise translate(exc) from None
-        finally:
-            self._report_pool()
-
-    def _report_pool(self) -> None:
-        stats = self.pool.stats
-        self.metrics.pool_in_use.labels("upstream").set(stats.in_use)
-        self.metrics.pool_queued.labels("upstream").set(stats.queued)
-
-    async def _call(self, model: str, call: Callable[[], Awaitable[T]]) -> T:
-        async with AsyncExitStack() as stack:
-            stack.callback(self._report_pool)  # runs last, once the slot is free again
-            await self._slot(stack)
-            return await self._retrying(model, call)
-
     async def chat(self, request: dict[str, Any]) -> ModelResponse:
-        return await self._call(
+        return await self._retrying(
             request["model"], lambda: self.router.acompletion(**request, stream=False)
         )
 
     async def image_generation(self, request: dict[str, Any]) -> ImageResponse:
-        return await self._call(request["model"], lambda: self.router.aimage_generation(**request))
+        return await self._retrying(
+            request["model"], lambda: self.router.aimage_generation(**request)
+        )
 
     async def image_edit(self, request: dict[str, Any]) -> ImageResponse:
-        return await self._call(request["model"], lambda: self.router.aimage_edit(**request))
+        return await self._retrying(request["model"], lambda: self.router.aimage_edit(**request))
 
     async def chat_stream(self, request: dict[str, Any]) -> AsyncIterator[ModelResponseStream]:
-        """A stream whose first chunk has already arrived; it holds a pool slot until it ends."""
+        """A stream whose first chunk has already arrived (errors before it raise here)."""
         model = request["model"]
         started = time.perf_counter()
 
@@ -160,22 +129,13 @@ class Upstream:
             chunks = aiter(stream)
             return await anext(chunks, None), chunks
 
-        stack = AsyncExitStack()
-        stack.callback(self._report_pool)  # runs last, once the slot is free again
-        try:
-            await self._slot(stack)
-            first, chunks = await self._retrying(model, first_chunk)
-        except BaseException:
-            await stack.aclose()
-            raise
+        first, chunks = await self._retrying(model, first_chunk)
         self.metrics.first_token_seconds.labels(model).observe(time.perf_counter() - started)
-        return self._continue(first, chunks, stack)
+        return self._continue(first, chunks)
 
     @staticmethod
     async def _continue(
-        first: ModelResponseStream | None,
-        chunks: AsyncIterator[ModelResponseStream],
-        stack: AsyncExitStack,
+        first: ModelResponseStream | None, chunks: AsyncIterator[ModelResponseStream]
     ) -> AsyncIterator[ModelResponseStream]:
         try:
             if first is None:
@@ -186,8 +146,8 @@ class Upstream:
         except Exception as exc:
             raise translate(exc) from None
         finally:
-            # Ends the upstream stream too when the client went away, and frees the slot.
+            # Ends the upstream stream too when the client went away, which frees the
+            # account's slot in the provider's gate.
             close = getattr(chunks, "aclose", None)
             if close is not None:
                 await close()
-            await stack.aclose()

@@ -2,6 +2,7 @@
 
 from .accounts import Account, AccountHealth, AccountPool
 from .errors import GeminiWebError
+from .gate import AccountGate, OpenGate
 from .logs import bridge_library_logs
 from .plugin import GeminiWebLLM
 from .settings import AccountSettings, GeminiWebSettings
@@ -11,11 +12,13 @@ PROVIDER_NAME = "gemini-web"
 __all__ = [
     "PROVIDER_NAME",
     "Account",
+    "AccountGate",
     "AccountHealth",
     "AccountPool",
     "AccountSettings",
     "GeminiWebError",
     "GeminiWebLLM",
     "GeminiWebSettings",
+    "OpenGate",
     "bridge_library_logs",
 ]

@@ -32,6 +32,7 @@ from litellm.types.utils import (
 from .accounts import Account, AccountPool
 from .attachments import attachment_files
 from .errors import GeminiWebError, map_exception
+from .gate import AccountGate, OpenGate
 from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
@@ -70,9 +71,10 @@ class _Turn:
 
 
 class GeminiWebLLM(CustomLLM):
-    def __init__(self, accounts: AccountPool) -> None:
+    def __init__(self, accounts: AccountPool, gate: AccountGate | None = None) -> None:
         super().__init__()
         self.accounts = accounts
+        self.gate = gate or OpenGate()
 
     @asynccontextmanager
     async def _turn(
@@ -97,7 +99,10 @@ class GeminiWebLLM(CustomLLM):
             account.record_failure(exc)
             raise
         limit = self.accounts.options.max_attachment_bytes
-        async with attachment_files(prompt.attachments, limit) as files:
+        async with (
+            attachment_files(prompt.attachments, limit) as files,
+            self.gate.hold(account.name),
+        ):
             yield _Turn(prompt, account, client, web_model, files, tools)
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:

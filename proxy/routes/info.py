@@ -17,8 +17,8 @@ COOKIE_INVALID = "Cookie无效或已过期"
 
 @health_router.get("/health")
 async def health(services: ServicesDep) -> dict[str, Any]:
-    pacing = services.upstream.pacer.stats
-    pool = services.upstream.pool.stats
+    pacing = services.gate.pacing_stats
+    pool = services.gate.pool_stats
     return {
         "status": "ok",
         "version": API_VERSION,

@@ -1,0 +1,77 @@
+"""The provider's account gate, built from our limits: one concurrency pool and one pacer per
+account, so each Gemini web account is protected on its own."""
+
+import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from providers.gemini_web import GeminiWebError
+from providers.gemini_web.errors import map_exception
+
+from .clock import Clock
+from .limits import ConcurrencyPool, LimitError, LimitsSettings, Pacer, PacingStats, PoolStats
+from .metrics import Metrics
+
+
+class AccountLimits:
+    def __init__(
+        self,
+        accounts: list[str],
+        limits: LimitsSettings,
+        clock: Clock,
+        metrics: Metrics,
+        rng: random.Random | None = None,
+    ) -> None:
+        rng = rng or random.Random()
+        # Requests without a configured account still pass a gate (and fail after it).
+        names = accounts or [""]
+        self.pools = {name: ConcurrencyPool(limits.pool, clock, name=name) for name in names}
+        self.pacers = {name: Pacer(limits.pacing, clock, rng) for name in names}
+        self.metrics = metrics
+        for name in names:
+            metrics.pool_size.labels(name).set(limits.pool.size)
+
+    @asynccontextmanager
+    async def hold(self, account: str) -> AsyncIterator[None]:
+        pool = self.pools.get(account) or next(iter(self.pools.values()))
+        pacer = self.pacers.get(account) or next(iter(self.pacers.values()))
+        try:
+            async with pool.slot():
+                self._report(pool)
+                await pacer.wait_turn()
+                try:
+                    yield
+                except Exception as exc:
+                    pacer.record(map_exception(exc).status_code)
+                    raise
+                pacer.record(200)
+        except LimitError as exc:
+            self.metrics.limiter_rejections.labels(exc.reason).inc()
+            raise GeminiWebError(429, exc.detail, exc.retry_after, reason=exc.reason) from None
+        finally:
+            self._report(pool)
+
+    def _report(self, pool: ConcurrencyPool) -> None:
+        stats = pool.stats
+        self.metrics.pool_in_use.labels(pool.name).set(stats.in_use)
+        self.metrics.pool_queued.labels(pool.name).set(stats.queued)
+
+    @property
+    def pool_stats(self) -> PoolStats:
+        """All accounts together, for /health's `concurrency`."""
+        stats = [p.stats for p in self.pools.values()]
+        return PoolStats(
+            *(sum(getattr(s, f) for s in stats) for f in ("max", "available", "in_use", "queued"))
+        )
+
+    @property
+    def pacing_stats(self) -> PacingStats:
+        """All accounts together, for /health's `rate_limiter`: the slowest pace, the most
+        429s in a row, the calls and the allowance of every account."""
+        stats = [p.stats for p in self.pacers.values()]
+        return PacingStats(
+            current_delay=max(s.current_delay for s in stats),
+            requests_last_minute=sum(s.requests_last_minute for s in stats),
+            consecutive_429s=max(s.consecutive_429s for s in stats),
+            rpm_limit=sum(s.rpm_limit for s in stats),
+        )
