@@ -11,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from postprocess import (
     ImageArtifact,
@@ -22,6 +23,7 @@ from postprocess import (
 )
 
 from .errors import BadRequest, UpstreamFailed
+from .jobs import TaskInfo, object_name_seed
 from .metrics import Metrics
 from .upstream import Upstream
 
@@ -90,6 +92,19 @@ class ImageService:
             await self._finish(request, index, data, revised)
             for index, (data, revised) in enumerate(images)
         ]
+
+    async def run_batch_task(self, task: TaskInfo) -> dict[str, Any]:
+        """One batch task: one image, stored under a name derived from the task, so that a
+        re-run after a crash overwrites instead of adding a second image."""
+        params = task.params
+        want_url = params.get("response_type", "url") == "url"
+        request = ImageRequest(
+            model=params["model"], prompt=task.prompt, want_url=want_url,
+            base_url=params.get("base_url", ""), name_seed=object_name_seed(task),
+            named_at=task.created_at,
+        )  # fmt: skip
+        (image,) = await self.create(request)
+        return {"url": image.url} if want_url else {"image": image.data_url()}
 
     async def _draw(self, request: ImageRequest) -> list[tuple[bytes, str | None]]:
         call = {"model": request.model, "prompt": request.prompt}

@@ -4,7 +4,6 @@ import logging
 import os
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import Request
 from litellm.llms.custom_llm import CustomLLM
@@ -18,8 +17,8 @@ from .clock import Clock
 from .config import ConfigError, Settings
 from .errors import BadRequest, RateLimited
 from .gate import AccountLimits
-from .images import ImageRequest, ImageService
-from .jobs import JobStore, JobWorker, TaskInfo, object_name_seed
+from .images import ImageService
+from .jobs import JobStore, JobWorker
 from .limits import ClientLimiter, client_ip
 from .live_metrics import LiveState
 from .metrics import Metrics
@@ -86,19 +85,6 @@ class Services:
             raise BadRequest(f"Unknown model '{model}'. Available models: {choices}")
         return model
 
-    async def run_task(self, task: TaskInfo) -> dict[str, Any]:
-        """One batch task: one image, stored under a name derived from the task, so that a
-        re-run after a crash overwrites instead of adding a second image."""
-        params = task.params
-        want_url = params.get("response_type", "url") == "url"
-        request = ImageRequest(
-            model=params["model"], prompt=task.prompt, want_url=want_url,
-            base_url=params.get("base_url", ""), name_seed=object_name_seed(task),
-            named_at=task.created_at,
-        )  # fmt: skip
-        (image,) = await self.images.create(request)
-        return {"url": image.url} if want_url else {"image": image.data_url()}
-
     async def close(self) -> None:
         await self.worker.stop(grace_seconds=5)
         await self.accounts.close()
@@ -135,31 +121,33 @@ async def build_services(
     configure_litellm(settings, GeminiWebLLM(accounts, gate), plugins)
     upstream = Upstream(build_router(settings), settings.limits.retry, clock, metrics)
     storage, pipeline = images
+    image_service = ImageService(upstream, pipeline, settings.storage.type, metrics)
     jobs = JobStore(
         settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
     )
     await jobs.create_schema()
+    options = settings.jobs
+    # Its own clock: polling on a test's fake clock would race that clock forward.
+    worker = JobWorker(
+        jobs, image_service.run_batch_task, concurrency=options.worker_concurrency,
+        lease_seconds=options.lease_seconds, poll_interval=options.poll_interval,
+        max_attempts=options.max_attempts,
+    )  # fmt: skip
     services = Services(
         settings=settings,
         accounts=accounts,
         upstream=upstream,
         gate=gate,
         client_limiter=ClientLimiter(settings.limits.client, clock),
-        images=ImageService(upstream, pipeline, settings.storage.type, metrics),
+        images=image_service,
         storage=storage,
         jobs=jobs,
-        worker=None,  # type: ignore[arg-type]  # needs services.run_task: set just below
+        worker=worker,
         live=LiveState(accounts, gate.pacers),
         metrics=metrics,
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )
-    options = settings.jobs
-    services.worker = JobWorker(
-        jobs, services.run_task, concurrency=options.worker_concurrency,
-        lease_seconds=options.lease_seconds, poll_interval=options.poll_interval,
-        max_attempts=options.max_attempts,
-    )  # fmt: skip  # its own clock: polling on a test's fake clock would race time forward
-    services.worker.start()
+    worker.start()
     metrics.watch(services.live)
     if not len(accounts):
         logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
