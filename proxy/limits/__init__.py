@@ -2,10 +2,10 @@
 
 A request's path through them:
 
-    decision = client_limiter.check(client_ip(peer, xff, trusted), model)   # else 429 detail
-    async with pool.slot():                                  # PoolFull / PoolTimeout -> 429
-        await call_with_retry(attempt, policy=..., clock=..., status_of=...)
-    # where one attempt is: await pacer.wait_turn(); call upstream; pacer.record(status)
+    decision = client_limiter.check(client_ip(peer, xff, trusted), model)  # Services.admit
+    await call_with_retry(attempt, policy=..., clock=..., status_of=...)    # Upstream
+    # where one attempt goes through the Router to the account's gate (gate.py):
+    # async with pool.slot(): await pacer.wait_turn(); call upstream; pacer.record(status)
 """
 
 from .client import ADMIT, ClientLimiter, Decision, client_ip
