@@ -6,6 +6,7 @@ names the key at fault, so a bad file stops the process with one clear line.
 """
 
 import os
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
@@ -130,6 +131,12 @@ class Settings(BaseModel):
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.server.data_dir / 'gemini-proxy.db'}"
+
+    @cached_property
+    def image_models(self) -> frozenset[str]:
+        return frozenset(
+            d.model_name for d in self.model_list if d.model_info.get("mode") == "image_generation"
+        )
 
     @property
     def public_models(self) -> list[Deployment]:

@@ -14,10 +14,7 @@ OpenAI routes answer `{"error": {"message", "type", "code", "param"}, "detail"}`
 routes `{"error": {"code", "message", "status"}, "detail"}`; `detail` is the contract's field.
 """
 
-import logging
 from typing import Any, ClassVar
-
-logger = logging.getLogger(__name__)
 
 
 def is_google_route(path: str) -> bool:

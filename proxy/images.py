@@ -7,7 +7,6 @@ pipeline (watermark removal, encoding) and, when a URL is wanted, into storage.
 
 import asyncio
 import base64
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,8 +25,6 @@ from .errors import BadRequest, UpstreamFailed
 from .jobs import TaskInfo, object_name_seed
 from .metrics import Metrics
 from .upstream import Upstream
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,11 +48,11 @@ class ImageResult:
     revised_prompt: str | None
     watermark: dict[str, object]
 
-    def data_url(self) -> str:
-        return f"data:{self.mime_type};base64,{base64.b64encode(self.data).decode()}"
-
     def b64(self) -> str:
         return base64.b64encode(self.data).decode()
+
+    def data_url(self) -> str:
+        return f"data:{self.mime_type};base64,{self.b64()}"
 
 
 def check_reference(data: bytes, max_bytes: int) -> bytes:

@@ -14,8 +14,6 @@ from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
 
 from .config import ConfigError, Settings
 
-logger = logging.getLogger(__name__)
-
 
 def _import_handler(dotted: str, where: str) -> CustomLLM:
     module_name, _, attribute = dotted.rpartition(".")

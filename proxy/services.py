@@ -15,9 +15,9 @@ from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
 from .catalogue import image_variant
 from .clock import Clock
 from .config import ConfigError, Settings
-from .errors import BadRequest, RateLimited
+from .errors import BadRequest, ProxyError, RateLimited
 from .gate import AccountLimits
-from .images import ImageService
+from .images import ImageRequest, ImageResult, ImageService, check_reference
 from .jobs import JobStore, JobWorker
 from .limits import ClientLimiter, client_ip
 from .live_metrics import LiveState
@@ -68,11 +68,31 @@ class Services:
             return variant
         return self.model_for(self.settings.images.default_model)
 
-    def is_image_model(self, model: str) -> bool:
-        return any(
-            d.model_name == model and d.model_info.get("mode") == "image_generation"
-            for d in self.settings.public_models
+    def check_prompt_size(self, chars: int) -> None:
+        limit = self.settings.server.max_prompt_chars
+        if chars > limit:
+            raise BadRequest(f"Prompt is too long: {chars} characters, at most {limit}")
+
+    def check_references(self, images: list[bytes]) -> list[bytes]:
+        """Reference images a client sent: images within the byte and pixel limits."""
+        limit = self.settings.images.max_reference_bytes
+        return [check_reference(data, limit) for data in images]
+
+    async def draw(self, request: ImageRequest) -> list[ImageResult]:
+        """Images for one client request, recorded as a task so /health's task_stats counts it."""
+        task = await self.jobs.create_single_task(
+            request.prompt, {"model": request.model, "count": request.count}
         )
+        try:
+            results = await self.images.create(request)
+        except ProxyError as exc:
+            await self.jobs.finish_single(task, error=exc.message)
+            raise
+        await self.jobs.finish_single(task, result={"images": len(results)})
+        return results
+
+    def is_image_model(self, model: str) -> bool:
+        return model in self.settings.image_models
 
     def public_base_url(self, request: Request) -> str:
         return (self.settings.server.public_base_url or str(request.base_url)).rstrip("/")

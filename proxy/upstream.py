@@ -16,7 +16,7 @@ from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStrea
 
 from .clock import Clock
 from .errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
-from .limits import Attempt, LimitError, RetrySettings, call_with_retry
+from .limits import Attempt, RetrySettings, call_with_retry
 from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ def translate(exc: BaseException) -> ProxyError:
     """Our error for any failure raised by the Router or a provider; never leaks a traceback."""
     if isinstance(exc, ProxyError):
         return exc
-    if isinstance(exc, LimitError):
-        return RateLimited(exc.detail, retry_after=exc.retry_after)
     if isinstance(exc, litellm.RouterRateLimitError):
         return RateLimited("All deployments of this model are cooling down", retry_after=5)
     status = getattr(exc, "status_code", None)

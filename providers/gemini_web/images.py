@@ -4,30 +4,28 @@ Images are fetched at full size through the account's live session (the library'
 fallback is the `=s2048-rj` preview); what cannot be downloaded fails with 502.
 """
 
+import io
 import tempfile
 from pathlib import Path
 
 from curl_cffi.requests.exceptions import RequestException
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import GeneratedImage, ModelOutput
+from PIL import Image, UnidentifiedImageError
 
 from .errors import GeminiWebError
 
 GENERATE = "Generate an image: {prompt}"
 EDIT = "Edit the attached image as follows: {prompt}"
-_SIGNATURES = {
-    b"\x89PNG": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"GIF8": "image/gif",
-    b"RIFF": "image/webp",
-}
 
 
 def sniff_mime(data: bytes) -> str:
-    """The image type from its first bytes (uploads need the right extension)."""
-    return next(
-        (mime for magic, mime in _SIGNATURES.items() if data.startswith(magic)), "image/png"
-    )
+    """The image type, read from its header by Pillow (uploads need the right extension)."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            return image.get_format_mimetype() or "image/png"
+    except (UnidentifiedImageError, OSError):
+        return "image/png"
 
 
 def image_prompt(prompt: str, editing: bool, hint: str | None) -> str:

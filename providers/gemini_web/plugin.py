@@ -263,8 +263,7 @@ class GeminiWebLLM(CustomLLM):
         if not prompt.strip():
             raise GeminiWebError(400, "prompt must not be empty", reason="bad_request")
         text = image_prompt(prompt, bool(references), params.get("image_hint"))
-        content: list[dict[str, Any]] = [{"type": "text", "text": text}]
-        messages = [{"role": "user", "content": content}]
+        messages = [{"role": "user", "content": text}]
         _, output, pictures = await self._generate(
             model, messages, params, logging_obj, references,
             lambda turn, output: download_images(turn.client, output),

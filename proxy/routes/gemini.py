@@ -28,9 +28,8 @@ from ..adapters.openai_chat import ChatRequest, router_request
 from ..auth import require_api_key
 from ..deps import ServicesDep
 from ..errors import BadRequest, ProxyError
-from ..images import ImageRequest, check_reference
+from ..images import ImageRequest
 from ..services import Services
-from .openai import check_prompt_size
 
 PREFIXES = ("/gemini/v1beta", "/v1beta", "/v1")
 
@@ -43,7 +42,7 @@ def _prepare(
     """Validate everything before routing: a bad request must never reach a fallback."""
     public = services.model_for(model)
     chat = chat_request(body, public, stream)
-    check_prompt_size(services, chat.prompt_chars())
+    services.check_prompt_size(chat.prompt_chars())
     services.admit(http, public)
     return chat, ReplyShape(public, body.include_thoughts, body.safety_categories)
 
@@ -56,13 +55,11 @@ async def _draw(
         raise BadRequest("the last user content needs a text part saying what to draw")
     if editing and not references:
         raise BadRequest("editImage needs a reference image as an inlineData part")
-    limit = services.settings.images.max_reference_bytes
     request = ImageRequest(
-        model=shape.model, prompt=prompt,
-        references=[check_reference(data, limit) for data in references],
+        model=shape.model, prompt=prompt, references=services.check_references(references),
         base_url=services.public_base_url(http),
     )  # fmt: skip
-    images = await services.images.create(request)
+    images = await services.draw(request)
     parts = content_parts(
         text=images[0].revised_prompt, images=[(i.mime_type, i.data) for i in images]
     )

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from ..auth import require_api_key
 from ..deps import ServicesDep
-from ..errors import BadRequest, ProxyError
-from ..images import ImageRequest, ImageResult, check_reference, decode_base64_image
+from ..errors import BadRequest
+from ..images import ImageRequest, ImageResult, decode_base64_image
 from ..services import Services
 
 router = APIRouter(tags=["images"], dependencies=[Depends(require_api_key)])
@@ -70,22 +70,13 @@ async def _create(
         model=chosen, prompt=prompt, count=count, references=references,
         want_url=want_url, base_url=services.public_base_url(http),
     )  # fmt: skip
-    # Every image request is a task too, so /health's task_stats counts it.
-    task = await services.jobs.create_single_task(prompt, {"model": chosen, "count": count})
-    try:
-        results = await services.images.create(request)
-    except ProxyError as exc:
-        await services.jobs.finish_single(task, error=exc.message)
-        raise
-    await services.jobs.finish_single(task, result={"images": len(results)})
-    return chosen, results
+    return chosen, await services.draw(request)
 
 
 def _references(services: Services, images: list[bytes]) -> list[bytes]:
-    limit = services.settings.images.max_reference_bytes
     if not images:
         raise BadRequest("image is required")
-    return [check_reference(data, limit) for data in images]
+    return services.check_references(images)
 
 
 def _watermark_header(results: list[ImageResult]) -> dict[str, str]:

@@ -85,7 +85,10 @@ async def info(services: ServicesDep) -> dict[str, Any]:
 
 @router.get("/api/cookies/status")
 async def cookie_status(services: ServicesDep) -> dict[str, Any]:
-    accounts = [{"name": a.name, "valid": a.health.cookie_valid} for a in services.accounts]
+    accounts = [
+        {"name": a.name, "valid": a.health.cookie_valid, "error": a.health.last_error}
+        for a in services.accounts
+    ]
     valid = any(a["valid"] for a in accounts)
     return {
         "valid": valid,

@@ -16,12 +16,6 @@ from ..services import Services
 router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
 
 
-def check_prompt_size(services: Services, chars: int) -> None:
-    limit = services.settings.server.max_prompt_chars
-    if chars > limit:
-        raise BadRequest(f"Prompt is too long: {chars} characters, at most {limit}")
-
-
 async def _sse(services: Services, request: dict[str, Any], model: str) -> AsyncIterator[str]:
     stream = await services.upstream.chat_stream(request)
     encoder = SseEncoder(model)
@@ -41,7 +35,7 @@ async def _sse(services: Services, request: dict[str, Any], model: str) -> Async
 @router.post("/v1/chat/completions", response_model=None)
 async def chat_completions(chat: ChatRequest, http: Request, services: ServicesDep) -> Any:
     model = services.model_for(chat.model)
-    check_prompt_size(services, chat.prompt_chars())
+    services.check_prompt_size(chat.prompt_chars())
     services.admit(http, model)
     request = router_request(chat, model)
     if chat.stream:
@@ -61,7 +55,7 @@ async def generate(body: GenerateRequest, http: Request, services: ServicesDep) 
     if not body.prompt.strip():
         raise BadRequest("prompt must not be empty")
     model = services.model_for(body.model)
-    check_prompt_size(services, len(body.prompt))
+    services.check_prompt_size(len(body.prompt))
     services.admit(http, model)
     response = await services.upstream.chat(
         {"model": model, "messages": [{"role": "user", "content": body.prompt}]}
