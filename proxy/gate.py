@@ -28,8 +28,6 @@ class AccountLimits:
         self.pools = {name: ConcurrencyPool(limits.pool, clock, name=name) for name in names}
         self.pacers = {name: Pacer(limits.pacing, clock, rng) for name in names}
         self.metrics = metrics
-        for name in names:
-            metrics.pool_size.labels(name).set(limits.pool.size)
 
     @asynccontextmanager
     async def hold(self, account: str) -> AsyncIterator[None]:
@@ -37,7 +35,6 @@ class AccountLimits:
         pacer = self.pacers.get(account) or next(iter(self.pacers.values()))
         try:
             async with pool.slot():
-                self._report(pool)
                 await pacer.wait_turn()
                 try:
                     yield
@@ -48,13 +45,6 @@ class AccountLimits:
         except LimitError as exc:
             self.metrics.limiter_rejections.labels(exc.reason).inc()
             raise GeminiWebError(429, exc.detail, exc.retry_after, reason=exc.reason) from None
-        finally:
-            self._report(pool)
-
-    def _report(self, pool: ConcurrencyPool) -> None:
-        stats = pool.stats
-        self.metrics.pool_in_use.labels(pool.name).set(stats.in_use)
-        self.metrics.pool_queued.labels(pool.name).set(stats.queued)
 
     @property
     def pool_stats(self) -> PoolStats:

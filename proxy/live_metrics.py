@@ -1,4 +1,4 @@
-"""Metrics read from live state at scrape time: accounts, upstream pacing, job tasks."""
+"""Metrics read from live state at scrape time: accounts, their pools and pacing, job tasks."""
 
 import time
 from collections.abc import Iterator
@@ -8,13 +8,13 @@ from prometheus_client.registry import Collector
 
 from providers.gemini_web import AccountPool
 
-from .limits import Pacer
+from .gate import AccountLimits
 
 
 class LiveState(Collector):
-    def __init__(self, accounts: AccountPool, pacers: dict[str, Pacer]) -> None:
+    def __init__(self, accounts: AccountPool, gate: AccountLimits) -> None:
         self.accounts = accounts
-        self.pacers = pacers
+        self.gate = gate
         self.tasks: dict[str, int] = {}
         """Job tasks by state, refreshed by the /metrics route before each scrape (the store
         is async, a collector is not)."""
@@ -23,6 +23,7 @@ class LiveState(Collector):
     def collect(self) -> Iterator[Metric]:
         yield from self._accounts()
         yield from self._pacing()
+        yield from self._pools()
         tasks = GaugeMetricFamily(
             "gemini_proxy_batch_tasks", "Job tasks by state", labels=["state"]
         )
@@ -42,13 +43,28 @@ class LiveState(Collector):
             name: GaugeMetricFamily(f"gemini_proxy_upstream_{name}", doc, labels=["account"])
             for name, doc in families.items()
         }
-        for account, pacer in self.pacers.items():
+        for account, pacer in self.gate.pacers.items():
             stats = pacer.stats
             gauges["delay_seconds"].add_metric([account], stats.current_delay)
             gauges["consecutive_429"].add_metric([account], stats.consecutive_429s)
             gauges["requests_last_minute"].add_metric([account], stats.requests_last_minute)
             gauges["rpm_limit"].add_metric([account], stats.rpm_limit)
         yield from gauges.values()
+
+    def _pools(self) -> Iterator[Metric]:
+        size = GaugeMetricFamily("gemini_proxy_pool_size", "Upstream slots", labels=["pool"])
+        in_use = GaugeMetricFamily(
+            "gemini_proxy_pool_in_use", "Upstream slots in use", labels=["pool"]
+        )
+        queued = GaugeMetricFamily(
+            "gemini_proxy_pool_queue_depth", "Requests waiting for a slot", labels=["pool"]
+        )
+        for name, pool in self.gate.pools.items():
+            stats = pool.stats
+            size.add_metric([name], stats.max)
+            in_use.add_metric([name], stats.in_use)
+            queued.add_metric([name], stats.queued)
+        yield from (size, in_use, queued)
 
     def _accounts(self) -> Iterator[Metric]:
         valid = GaugeMetricFamily(

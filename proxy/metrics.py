@@ -67,11 +67,6 @@ class Metrics:
             "gemini_proxy_limiter_rejections_total", "Requests refused by a limit, by reason",
             ["reason"], registry=registry,
         )  # fmt: skip
-        self.pool_in_use = gauge("gemini_proxy_pool_in_use", "Upstream slots in use", ["pool"])
-        self.pool_size = gauge("gemini_proxy_pool_size", "Upstream slots", ["pool"])
-        self.pool_queued = gauge(
-            "gemini_proxy_pool_queue_depth", "Requests waiting for a slot", ["pool"]
-        )
         self.watermarks = Counter(
             "gemini_proxy_watermark_total", "Watermark detection per image by layout (none: clean)",
             ["layout"], registry=registry,

@@ -163,7 +163,7 @@ async def build_services(
         storage=storage,
         jobs=jobs,
         worker=worker,
-        live=LiveState(accounts, gate.pacers),
+        live=LiveState(accounts, gate),
         metrics=metrics,
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )

@@ -16,7 +16,7 @@ from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStrea
 
 from .clock import Clock
 from .errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
-from .limits import Attempt, RetrySettings, call_with_retry
+from .limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
 from .metrics import Metrics
 
 logger = logging.getLogger(__name__)
@@ -42,11 +42,7 @@ def translate(exc: BaseException) -> ProxyError:
     message = match["message"].strip() if match else "upstream request failed"
     headers = getattr(exc, "litellm_response_headers", None) or {}
     retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    try:
-        seconds = float(retry_after) if retry_after is not None else None
-    except ValueError:
-        seconds = None
-    return error_for_status(status, message, seconds)
+    return error_for_status(status, message, parse_retry_after(retry_after))
 
 
 def _status_of(exc: Exception) -> int | None:

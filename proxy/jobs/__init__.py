@@ -21,7 +21,7 @@ from proxy.jobs.models import (
 )
 from proxy.jobs.records import TaskInfo, object_name_seed
 from proxy.jobs.store import JobStore
-from proxy.jobs.worker import JobWorker, RunTask
+from proxy.jobs.worker import JobWorker
 
 __all__ = [
     "MAX_BATCH_CONCURRENCY",
@@ -31,7 +31,6 @@ __all__ = [
     "JobStore",
     "JobWorker",
     "JobsConfig",
-    "RunTask",
     "Task",
     "TaskInfo",
     "TaskKind",

@@ -34,7 +34,7 @@ from proxy.jobs.store import JobStore
 
 logger = logging.getLogger(__name__)
 
-RunTask = Callable[[TaskInfo], Awaitable[dict[str, Any]]]
+_RunTask = Callable[[TaskInfo], Awaitable[dict[str, Any]]]
 
 # Failure texts are shown to API clients; keep them short.
 _MAX_ERROR_CHARS = 500
@@ -43,6 +43,11 @@ _MAX_ERROR_CHARS = 500
 def new_owner_id() -> str:
     """A lease owner id unique to this worker: host and pid for people, random for uniqueness."""
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def _kind(exc: BaseException) -> str:
+    # No tracebacks or driver messages in the log: they can carry connection strings.
+    return type(exc).__name__
 
 
 def _reason(exc: BaseException) -> str:
@@ -68,7 +73,7 @@ class JobWorker:
     def __init__(
         self,
         store: JobStore,
-        run: RunTask,
+        run: _RunTask,
         *,
         concurrency: int = 2,
         lease_seconds: float = 30.0,
@@ -76,7 +81,6 @@ class JobWorker:
         max_attempts: int = 3,
         clock: Clock | None = None,
         utcnow: Callable[[], datetime] | None = None,
-        owner_id: str | None = None,
     ) -> None:
         self._store = store
         self._run = run
@@ -86,7 +90,7 @@ class JobWorker:
         self._max_attempts = max_attempts
         self._clock = clock or SystemClock()
         self._utcnow = utcnow or (lambda: datetime.now(UTC))
-        self.owner_id = owner_id or new_owner_id()
+        self.owner_id = new_owner_id()
         self._running: dict[str, asyncio.Task[None]] = {}
         self._lost: set[str] = set()  # running tasks whose lease another owner now holds
         self._wakeup = asyncio.Event()
@@ -137,9 +141,11 @@ class JobWorker:
             self._wakeup.clear()  # before claiming, so a wake() during the claim is not lost
             try:
                 await self._fill_slots()
-            except Exception:
+            except Exception as exc:
                 # The database may be briefly unreachable; the next poll tries again.
-                logger.exception("job worker %s: polling the job store failed", self.owner_id)
+                logger.error(
+                    "job worker %s: polling the job store failed: %s", self.owner_id, _kind(exc)
+                )
             await self._wait_some(self._wakeup.wait(), self._poll_interval)
 
     async def _wait_some(self, awaitable: Awaitable[Any], seconds: float) -> None:
@@ -179,8 +185,8 @@ class JobWorker:
                 kept = await self._store.renew(
                     held, self.owner_id, self._lease_seconds, self._utcnow()
                 )
-            except Exception:
-                logger.exception("job worker %s: renewing leases failed", self.owner_id)
+            except Exception as exc:
+                logger.error("job worker %s: renewing leases failed: %s", self.owner_id, _kind(exc))
                 continue
             for task_id in set(held) - kept:
                 # Gone from the store's view: taken over, or it has just been recorded.
@@ -194,8 +200,10 @@ class JobWorker:
             outcome = await self._attempt(task)
             if outcome is not None:
                 await self._record(task, outcome)
-        except Exception:
-            logger.exception("job worker %s: recording task %s failed", self.owner_id, task.id)
+        except Exception as exc:
+            logger.error(
+                "job worker %s: recording task %s failed: %s", self.owner_id, task.id, _kind(exc)
+            )
         finally:
             self._running.pop(task.id, None)
             self._lost.discard(task.id)

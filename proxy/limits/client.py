@@ -48,15 +48,12 @@ class ClientLimiter:
     """
 
     def __init__(self, settings: ClientLimits, clock: Clock) -> None:
-        self._enabled = settings.enabled
         self._per_ip = SlidingWindow(settings.per_ip_per_hour, HOUR, clock, settings.max_clients)
         # One request per interval is a sliding window of one.
         self._per_model = SlidingWindow(1, settings.model_interval_seconds, clock)
 
     def check(self, ip: str, model: str) -> Decision:
         """Admit (and count) the request, or say why not without counting it."""
-        if not self._enabled:
-            return ADMIT
         ip_wait = self._per_ip.wait(ip)
         model_wait = self._per_model.wait(model)
         if ip_wait <= 0 and model_wait <= 0:

@@ -13,6 +13,7 @@ class ClientLimits(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
+    """Off: no per-IP or per-model limits (the pool and pacing still apply)."""
     per_ip_per_hour: int = Field(default=60, ge=1)
     model_interval_seconds: float = Field(default=5.0, ge=0)
     """At most one request per model in this many seconds, whoever asks."""

@@ -4,10 +4,11 @@ import asyncio
 
 import pytest
 
-from providers.gemini_web import GeminiWebError
-from proxy.clock import FakeClock
+from providers.gemini_web import AccountPool, GeminiWebError, GeminiWebSettings
+from proxy.clock import FakeClock, SystemClock
 from proxy.gate import AccountLimits
 from proxy.limits import LimitsSettings
+from proxy.live_metrics import LiveState
 from proxy.metrics import Metrics
 
 
@@ -42,18 +43,23 @@ async def test_a_429_slows_only_that_account() -> None:
     assert limits.pacing_stats.requests_last_minute == 2
 
 
-async def test_a_cancelled_holder_frees_its_slot() -> None:
-    limits = gate()
-    entered = asyncio.Event()
+async def test_pool_gauges_show_waiting_requests_at_scrape_time() -> None:
+    limits = LimitsSettings.model_validate({"pool": {"size": 1}, "pacing": {"min_delay": 0.001}})
+    metrics = Metrics()
+    gate = AccountLimits(["a"], limits, SystemClock(), metrics)
+    metrics.watch(LiveState(AccountPool([], GeminiWebSettings()), gate))
+    release = asyncio.Event()
 
-    async def hold_forever() -> None:
-        async with limits.hold("a"):
-            entered.set()
-            await asyncio.Event().wait()
+    async def use() -> None:
+        async with gate.hold("a"):
+            await release.wait()
 
-    task = asyncio.create_task(hold_forever())
-    await entered.wait()
-    assert limits.pools["a"].stats.in_use == 1
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
-    assert limits.pools["a"].stats.in_use == 0
+    users = [asyncio.create_task(use()) for _ in range(3)]
+    while gate.pools["a"].stats.queued < 2:
+        await asyncio.sleep(0)
+    scraped = metrics.render().decode()
+    assert 'gemini_proxy_pool_in_use{pool="a"} 1.0' in scraped
+    assert 'gemini_proxy_pool_queue_depth{pool="a"} 2.0' in scraped
+    release.set()
+    await asyncio.gather(*users)
+    assert 'gemini_proxy_pool_queue_depth{pool="a"} 0.0' in metrics.render().decode()

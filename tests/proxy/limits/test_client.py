@@ -80,11 +80,6 @@ def test_when_both_limits_reject_the_longer_wait_is_reported() -> None:
     assert interval.retry_after == pytest.approx(4.0)
 
 
-def test_disabled_limits_admit_everything() -> None:
-    limits = limiter(FakeClock(), enabled=False, per_ip_per_hour=1)
-    assert all(limits.check(IP, MODEL).allowed for _ in range(100))
-
-
 def test_idle_keys_are_forgotten_and_the_key_count_is_capped() -> None:
     clock = FakeClock()
     window = SlidingWindow(limit=1, window=10, clock=clock, max_keys=3)

@@ -202,15 +202,6 @@ async def test_a_body_that_raises_frees_its_slot() -> None:
     assert pool.stats.available == 1
 
 
-async def test_pools_are_independent_instances() -> None:
-    clock = ManualClock()
-    one, two = make_pool(clock, size=1), make_pool(clock, size=1)
-    async with one.slot():
-        assert two.stats.available == 1
-        async with two.slot():
-            assert one.stats.in_use == two.stats.in_use == 1
-
-
 @pytest.mark.parametrize("seed", range(40))
 async def test_no_slot_leaks_under_random_cancellations_and_timeouts(seed: int) -> None:
     rng = random.Random(seed)
