@@ -19,11 +19,10 @@ import numpy as np
 from PIL import Image
 
 from postprocess import ImageArtifact, LocalStorage, Pipeline, codec, png, watermark
-from postprocess.layouts import LAYOUTS, alpha_map
+from postprocess.layouts import LAYOUTS
 from tests.postprocess.images import encode, mosaic, watermarked
 
 LAYOUT = LAYOUTS[1]  # classic_large
-KNOWN_GAINS = tuple(sorted({layout.gain for layout in LAYOUTS}))
 
 
 def best_ms(run: Callable[[], Any], repeat: int, setup: Callable[[], Any] = lambda: None) -> float:
@@ -67,10 +66,8 @@ def measure(size: int, directory: str) -> dict[str, tuple[float, int | None]]:
         state["pixels"] = decoded.copy()
 
     def remove() -> None:
-        found, _ = watermark.detect(state["pixels"])
+        found, _, _ = watermark.find_and_remove(state["pixels"])
         assert found is not None and found.layout == LAYOUT
-        gain = watermark.choose_gain(found, KNOWN_GAINS)
-        watermark.remove(state["pixels"], found.x, found.y, alpha_map(LAYOUT.map), gain)
 
     rows["removal (detect + fit + inverse, box only)"] = (best_ms(remove, 5, fresh), None)
     cleaned = state["pixels"]

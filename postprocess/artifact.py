@@ -1,6 +1,7 @@
 """The unit that flows through the image pipeline."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,12 @@ class ImageArtifact:
     mime_type: str  # "image/png", "image/jpeg", ...
     prompt: str = ""  # for the object name keyword
     pixels: np.ndarray | None = None  # decoded uint8 HxWx3/4 once a step decoded it
-    object_name: str | None = None  # preset by callers that need an idempotent name
+    # Callers that need an idempotent name (a task run twice stores one object) give a seed
+    # (hashed instead of the bytes) and the time to name it by.
+    name_seed: str | None = None
+    named_at: datetime | None = None
     base_url: str = ""  # request base URL, for storages without a configured public URL
+    object_name: str | None = None  # set by the store step
     url: str | None = None  # set by the store step
     report: dict[str, Any] = field(default_factory=dict)  # what each step did
     # First pixel row that differs from `data`; None while `pixels` (if any) match `data`.

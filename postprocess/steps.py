@@ -13,7 +13,7 @@ import numpy as np
 from . import codec, png, watermark
 from .artifact import ImageArtifact
 from .errors import ConfigError
-from .layouts import alpha_map, select_layouts
+from .layouts import select_layouts
 from .naming import DEFAULT_PREFIX, object_name
 from .step import StepContext
 
@@ -64,13 +64,15 @@ class WatermarkStep:
         self.min_gain = min_gain
         self.fit_gain = fit_gain
         self.layouts = select_layouts(layouts)
-        self.known_gains = tuple(sorted({layout.gain for layout in self.layouts}))
 
     async def process(self, artifact: ImageArtifact) -> ImageArtifact:
         if artifact.pixels is None:
             artifact.report[self.name] = {"skipped": "not decoded"}
             return artifact
-        found, best, gain = await asyncio.to_thread(self._remove, artifact.pixels)
+        found, best, gain = await asyncio.to_thread(
+            watermark.find_and_remove,
+            artifact.pixels, self.layouts, self.threshold, self.min_gain, self.fit_gain,
+        )  # fmt: skip
         best_score = best.score if best else 0.0
         self.observer.watermark(found.layout.name if found else None, best_score)
         if found is None:
@@ -92,16 +94,6 @@ class WatermarkStep:
         if artifact.changed_from_row is not None:
             first_row = min(first_row, artifact.changed_from_row)
         return replace(artifact, changed_from_row=first_row)
-
-    def _remove(
-        self, pixels: np.ndarray
-    ) -> tuple[watermark.Detection | None, watermark.Detection | None, float]:
-        found, best = watermark.detect(pixels, self.layouts, self.threshold, self.min_gain)
-        if found is None:
-            return None, best, 0.0
-        gain = watermark.choose_gain(found, self.known_gains, self.fit_gain)
-        watermark.remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
-        return found, best, gain
 
 
 class EncodeStep:
@@ -157,7 +149,7 @@ class EncodeStep:
 
 
 class StoreStep:
-    """Uploads `data` and sets `url` (and `object_name` when the caller preset none)."""
+    """Uploads `data` under a contract-style name and sets `object_name` and `url`."""
 
     name = "store"
 
@@ -168,9 +160,10 @@ class StoreStep:
         self.prefix = prefix
 
     async def process(self, artifact: ImageArtifact) -> ImageArtifact:
-        name = artifact.object_name or object_name(
-            artifact.prompt, artifact.data, prefix=self.prefix, mime_type=artifact.mime_type
-        )
+        name = object_name(
+            artifact.prompt, artifact.data, prefix=self.prefix, mime_type=artifact.mime_type,
+            now=artifact.named_at, seed=artifact.name_seed,
+        )  # fmt: skip
         url = await self.storage.put(name, artifact.data, artifact.mime_type, artifact.base_url)
         artifact.report[self.name] = {"name": name, "bytes": len(artifact.data)}
         return replace(artifact, object_name=name, url=url)

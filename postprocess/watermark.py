@@ -166,6 +166,24 @@ def choose_gain(found: Detection, known_gains: tuple[float, ...], fit: bool = Tr
     return nearest if abs(nearest - fitted) <= GAIN_SNAP else fitted
 
 
+def find_and_remove(
+    pixels: np.ndarray,
+    layouts: tuple[Layout, ...] = LAYOUTS,
+    threshold: float = DEFAULT_THRESHOLD,
+    min_gain: float = MIN_GAIN,
+    fit: bool = True,
+) -> tuple[Detection | None, Detection | None, float]:
+    """Detect the logo and remove it from `pixels` in place: (what was removed or None, the
+    best-scoring candidate for reports, the gain used)."""
+    found, best = detect(pixels, layouts, threshold, min_gain)
+    if found is None:
+        return None, best, 0.0
+    known_gains = tuple(sorted({layout.gain for layout in layouts}))
+    gain = choose_gain(found, known_gains, fit)
+    remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
+    return found, best, gain
+
+
 def _effective_alpha(alpha: np.ndarray, gain: float) -> np.ndarray:
     a = np.clip(alpha * np.float32(gain), 0.0, MAX_ALPHA)
     a[a < MIN_ALPHA] = 0.0

@@ -17,7 +17,6 @@ from postprocess import (
     InvalidImageError,
     Pipeline,
     StorageError,
-    object_name,
     probe,
 )
 
@@ -120,12 +119,11 @@ class ImageService:
     async def _finish(
         self, request: ImageRequest, index: int, data: bytes, revised: str | None
     ) -> ImageResult:
+        seed = None if request.name_seed is None else f"{request.name_seed}:{index}"
         artifact = ImageArtifact(
-            data, _mime(data), prompt=request.prompt, base_url=request.base_url
-        )
-        if request.name_seed is not None:
-            seed = f"{request.name_seed}:{index}"
-            artifact.object_name = object_name(request.prompt, b"", seed=seed, now=request.named_at)
+            data, _mime(data), prompt=request.prompt, base_url=request.base_url,
+            name_seed=seed, named_at=request.named_at,
+        )  # fmt: skip
         try:
             result = await self.pipeline.run(artifact, skip=() if request.want_url else {"store"})
         except StorageError as exc:

@@ -1,4 +1,5 @@
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import numpy as np
 import pytest
@@ -181,15 +182,22 @@ async def test_a_storage_failure_propagates(watermarked_png):
     assert observer.steps[-1][0::2] == ("store", "error")
 
 
-async def test_a_preset_object_name_is_kept(tmp_path, watermarked_png):
-    pipeline = Pipeline.from_config(storage=LocalStorage(tmp_path, public_base_url="https://cdn"))
-    artifact = ImageArtifact(watermarked_png, "image/png", object_name="batch/task-1.png")
+async def test_a_name_seed_makes_reruns_store_one_object(tmp_path, watermarked_png):
+    storage = LocalStorage(tmp_path, public_base_url="https://cdn")
+    config = [*PROCESS, {"step": "store", "prefix": "batches"}]
+    pipeline = Pipeline.from_config(config, storage=storage)
+    when = datetime(2025, 12, 26, 10, 31, 53, tzinfo=UTC)
+    artifact = ImageArtifact(
+        watermarked_png, "image/png", prompt="a cat", name_seed="batch_1_task_0", named_at=when
+    )
 
     first = await pipeline.run(artifact)
     second = await pipeline.run(artifact)
 
-    assert first.url == second.url == "https://cdn/images/batch/task-1.png"
-    assert (tmp_path / "batch" / "task-1.png").read_bytes() == first.data == second.data
+    assert first.url == second.url
+    assert first.object_name is not None
+    assert first.object_name.startswith("batches/20251226_103153_cat_")  # the configured prefix
+    assert [p.name for p in (tmp_path / "batches").iterdir()] == [first.object_name.split("/")[1]]
 
 
 async def test_jpeg_input_can_stay_jpeg_or_become_png():

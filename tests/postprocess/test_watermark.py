@@ -9,14 +9,10 @@ from postprocess.layouts import LAYOUTS, Layout, alpha_map, select_layouts
 from .images import SCENES, encode, logo_psnr, scene, watermarked
 
 SIZES = ((1024, 1024), (2048, 2048), (2816, 1536), (768, 1376))
-KNOWN_GAINS = tuple(sorted({layout.gain for layout in LAYOUTS}))
 
 
 def remove_detected(pixels: np.ndarray, fit_gain: bool = True) -> watermark.Detection | None:
-    found, _ = watermark.detect(pixels)
-    if found is not None:
-        gain = watermark.choose_gain(found, KNOWN_GAINS, fit_gain)
-        watermark.remove(pixels, found.x, found.y, alpha_map(found.layout.map), gain)
+    found, _, _ = watermark.find_and_remove(pixels, fit=fit_gain)
     return found
 
 
@@ -74,7 +70,7 @@ def test_nothing_is_detected_on_clean_images(make):
     found, best = watermark.detect(np.ascontiguousarray(make()))
 
     assert found is None
-    assert best is None or best.score < 1.0
+    assert best is None or best.score < watermark.DEFAULT_THRESHOLD
 
 
 def test_a_jpeg_q90_copy_is_still_detected():
