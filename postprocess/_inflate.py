@@ -52,10 +52,6 @@ def _libz() -> ctypes.CDLL | None:
     return None
 
 
-def available() -> bool:
-    return _libz() is not None
-
-
 @dataclass(frozen=True)
 class Prefix:
     data: bytearray  # the first `limit` inflated bytes

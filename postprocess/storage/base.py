@@ -16,10 +16,6 @@ class Storage(Protocol):
         """
         ...
 
-    async def get(self, name: str) -> bytes | None:
-        """The stored bytes, or None when `name` does not exist; raises `StorageError`."""
-        ...
-
 
 def check_name(name: str) -> str:
     """`name` if it is a safe relative object name (`a/b.png`), else raises `StorageError`.

@@ -49,15 +49,6 @@ class LocalStorage:
             raise StorageError(f"cannot write image {name!r}: {exc.strerror or exc}") from None
         return self.url(name, base_url)
 
-    async def get(self, name: str) -> bytes | None:
-        target = self.path(name)
-        try:
-            return await asyncio.to_thread(target.read_bytes)
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            raise StorageError(f"cannot read image {name!r}: {exc.strerror or exc}") from None
-
     def _write(self, target: Path, data: bytes) -> None:
         if _same_content(target, data):
             return

@@ -91,20 +91,6 @@ class S3Storage:
         )
         return self.url(name)
 
-    async def get(self, name: str) -> bytes | None:
-        key = self.key(name)
-
-        def read() -> bytes | None:
-            try:
-                response = self._client.get_object(Bucket=self.bucket, Key=key)
-            except ClientError as exc:
-                if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-                    return None
-                raise
-            return response["Body"].read()
-
-        return await self._call("download", key, read)
-
     async def _call(self, action: str, key: str, operation: Callable[[], Any]) -> Any:
         try:
             return await asyncio.to_thread(operation)

@@ -85,7 +85,7 @@ async def test_the_default_pipeline_removes_stores_and_reports(tmp_path, waterma
     assert result.report["encode"]["mode"] == "splice"
     assert result.url == f"http://proxy:8100/images/{result.object_name}"
     assert result.object_name.startswith("gemini-images/") and "_astronaut_" in result.object_name
-    assert await storage.get(result.object_name) == result.data
+    assert storage.path(result.object_name).read_bytes() == result.data
     _, pixels = decode(result.data)
     assert np.array_equal(pixels, result.pixels)
     assert [step for step, _, _ in observer.steps] == ["decode", "watermark", "encode", "store"]
