@@ -94,6 +94,11 @@ def changed(pixels: np.ndarray, first_row: int) -> np.ndarray:
     return out
 
 
+def idat(data: bytes) -> bytes:
+    """The compressed image stream of a PNG (its IDAT chunks joined)."""
+    return b"".join(bytes(body) for kind, body in png._chunks(data) if kind == b"IDAT")
+
+
 @pytest.mark.parametrize("level", [0, 1, 6, 9])
 @pytest.mark.parametrize("mode", ["RGB", "RGBA"])
 def test_splice_rewrites_only_the_changed_rows(level: int, mode: str):
@@ -109,6 +114,11 @@ def test_splice_rewrites_only_the_changed_rows(level: int, mode: str):
 
         assert spliced is not None
         assert np.array_equal(codec.decode(spliced)[1], new)
+        if first_row == 299 and level:
+            # Rows above the change keep their compressed bytes: a long shared prefix.
+            before, after = idat(original), idat(spliced)
+            shared = next(i for i, (a, b) in enumerate(zip(before, after, strict=False)) if a != b)
+            assert shared > len(before) // 2
         with Image.open(io.BytesIO(spliced)) as reread:
             assert reread.text == {"parameters": "kept"}
             assert np.array_equal(np.asarray(reread), new)  # Pillow agrees with libpng
