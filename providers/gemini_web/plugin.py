@@ -31,6 +31,7 @@ from litellm.types.utils import (
 
 from .accounts import Account, AccountPool
 from .attachments import attachment_files
+from .deadline import within
 from .errors import GeminiWebError, map_exception
 from .gate import AccountGate, OpenGate
 from .images import download_images, image_prompt, sniff_mime
@@ -123,18 +124,20 @@ class GeminiWebLLM(CustomLLM):
         """One generation, not streamed, under the request timeout; `then` runs within it
         while the account's session is live (image downloads)."""
         options = self.accounts.options
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + options.request_timeout
         turn = None
         try:
-            async with (
-                asyncio.timeout(options.request_timeout),
-                self._turn(model, messages, params, extra_files) as turn,
-            ):
+            async with self._turn(model, messages, params, extra_files) as turn:
                 if logging_obj is not None:
                     logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                output = await turn.client.generate_content(
-                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                output = await within(
+                    turn.client.generate_content(
+                        turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                    ),
+                    deadline - clock.time(),
                 )
-                extra = await then(turn, output) if then else None
+                extra = await within(then(turn, output), deadline - clock.time()) if then else None
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None
         return turn, output, extra
@@ -192,7 +195,7 @@ class GeminiWebLLM(CustomLLM):
                 while True:
                     left = min(options.idle_timeout, deadline - asyncio.get_running_loop().time())
                     try:
-                        output = await asyncio.wait_for(anext(stream), max(left, 0))
+                        output = await within(anext(stream), left)
                     except StopAsyncIteration:
                         break
                     text += output.text_delta

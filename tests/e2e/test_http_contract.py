@@ -76,14 +76,20 @@ def test_invalid_json_and_huge_bodies_are_4xx(server: LiveServer) -> None:
     assert empty.status_code == 400
 
 
-def test_a_stalled_upstream_is_a_504(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_stalled_upstream_is_a_504_on_time(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path, stream: bool
+) -> None:
     settings = settings_for_fake(
-        str(tmp_path), gemini_web={"request_timeout": 1.0, "idle_timeout": 0.5}
+        str(tmp_path), gemini_web={"request_timeout": 0.5, "idle_timeout": 0.3}
     )
-    fake_gemini.stall(seconds=5)
+    fake_gemini.stall()  # silent until the test ends
     with LiveServer(settings) as live:
-        body = {"messages": [{"role": "user", "content": "x"}]}
+        body = {"messages": [{"role": "user", "content": "x"}], "stream": stream}
+        started = time.monotonic()
         response = httpx.post(f"{live.url}{CHAT}", json=body, timeout=30)
+        # On time: the library would take its own timeout plus 5 s to give up.
+        assert time.monotonic() - started < 2.5
         assert response.status_code == 504
         assert response.json()["error"]["type"] == "timeout_error"
 
