@@ -8,8 +8,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
 import uvicorn
@@ -17,6 +18,21 @@ import uvicorn
 from proxy.app import create_app
 from proxy.clock import Clock
 from proxy.config import Settings, parse_settings
+
+T = TypeVar("T")
+
+
+def poll(ready: Callable[[], T], what: str, seconds: float = 20) -> T:
+    """`ready()`'s first truthy value, asked every 20 ms for at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if value := ready():
+                return value
+        except httpx.TransportError:
+            pass  # the server is still starting or restarting
+        time.sleep(0.02)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 def free_port() -> int:

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
-from tests.live import LiveServer, free_port, settings_for_fake
+from tests.live import LiveServer, free_port, poll, settings_for_fake
 
 DASHBOARDS = Path(__file__).resolve().parents[1] / "dashboards"
 DASHBOARD = DASHBOARDS / "grafana" / "gemini-proxy.json"
@@ -195,17 +195,6 @@ def drive_images(fake: FakeGeminiWeb, drive: Driver, routes: set[str]) -> None:
             poll(lambda: drive.http.get(status).json()["status"] != "processing", "batch done")
     finally:
         fake.respond_with(None)
-
-
-def poll(ready: Callable[[], Any], what: str, seconds: float = 20) -> Any:
-    """`ready()`'s first truthy value, asked every 50 ms for at most `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with contextlib.suppress(httpx.TransportError):
-            if value := ready():
-                return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 # -- a real Prometheus ---------------------------------------------------------------------------

@@ -8,24 +8,21 @@ import httpx
 import pytest
 
 from tests.fakes.gemini_web import FakeGeminiWeb, FakeRequest, Reply, make_png
-from tests.live import LiveServer
+from tests.live import LiveServer, poll
 
 BATCH_ID = re.compile(r"^batch_[0-9a-f]{8}$")
 
 
-def wait_for(url: str, done: str = "processing", timeout: float = 30) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        status = httpx.get(url).json()
-        if status["status"] != done or time.monotonic() > deadline:
-            return status
-        time.sleep(0.05)
+def wait_for(url: str) -> dict:
+    """The batch status once it is no longer processing."""
+    return poll(lambda: (s := httpx.get(url).json())["status"] != "processing" and s, "the batch")
 
 
 def test_a_batch_runs_to_completion_and_reports_progress(
     server: LiveServer, fake_gemini: FakeGeminiWeb
 ) -> None:
-    fake_gemini.respond_with(lambda request: Reply(text="ok", images=[make_png(8, 8)]))
+    # Each image takes a moment, so the batch is seen in progress.
+    fake_gemini.respond_with(lambda r: Reply(text="ok", images=[make_png(8, 8)], frame_delay=0.05))
     submitted = httpx.post(
         f"{server.url}/v1/batch/images", json={"prompts": ["a red fox", "a blue bird", "a cat"]}
     ).json()
@@ -51,7 +48,7 @@ def test_a_batch_runs_to_completion_and_reports_progress(
     ]
     for result in status["results"]:
         assert httpx.get(result["url"]).content == make_png(8, 8)
-    assert all(re.fullmatch(r"\d/3", p) for p in seen)
+    assert seen and all(re.fullmatch(r"\d/3", p) for p in seen)
     prompts = sorted(
         r.prompt.removeprefix("Generate an image: ") for r in fake_gemini.generate_requests
     )
@@ -96,8 +93,7 @@ def test_cancel_stops_what_has_not_started(server: LiveServer, fake_gemini: Fake
         f"{server.url}/v1/batch/images", json={"prompts": ["p"] * 5, "concurrency": 1}
     ).json()
     status_url = f"{server.url}/v1/batch/{batch['batch_id']}/status"
-    while httpx.get(f"{server.url}/health").json()["task_stats"]["processing"] == 0:
-        time.sleep(0.02)
+    poll(lambda: httpx.get(f"{server.url}/health").json()["task_stats"]["processing"], "a task")
     cancelled = httpx.delete(f"{server.url}/v1/batch/{batch['batch_id']}").json()
     assert cancelled["cancelled"] == 4 and cancelled["running"] == 1
     release.set()

@@ -8,17 +8,16 @@ import httpx
 import pytest
 
 from tests.fakes.gemini_web import FakeGeminiWeb
-from tests.live import LiveServer, settings_for_fake
+from tests.live import LiveServer, poll, settings_for_fake
 
 CHAT = "/v1/chat/completions"
 
 
 def test_info_routes_follow_the_contract(server: LiveServer) -> None:
-    for _ in range(200):  # the account warms up in the background after start-up
-        health = httpx.get(f"{server.url}/health").json()
-        if health["client_ready"]:
-            break
-        time.sleep(0.02)
+    # The account warms up in the background after start-up.
+    health = poll(
+        lambda: (h := httpx.get(f"{server.url}/health").json())["client_ready"] and h, "ready"
+    )
     assert set(health) >= {"status", "version", "client_ready", "watermark_removal", "rate_limiter",
                            "task_stats", "concurrency"}  # fmt: skip
     assert health["status"] == "ok" and health["client_ready"] is True
@@ -108,11 +107,6 @@ def test_api_keys_when_configured(fake_gemini: FakeGeminiWeb, tmp_path: Path) ->
         assert httpx.get(models, headers={"x-goog-api-key": "k-one"}).status_code == 200
         assert httpx.get(models, params={"key": "k-one"}).status_code == 200
         assert httpx.get(f"{live.url}/api/cookies/status").status_code == 401
-
-
-def test_no_key_configured_accepts_any_bearer(server: LiveServer) -> None:
-    headers = {"Authorization": "Bearer gemini-reverse-2025"}
-    assert httpx.get(f"{server.url}/v1/models", headers=headers).status_code == 200
 
 
 def test_secrets_never_reach_responses_or_logs(

@@ -70,7 +70,9 @@ def test_url_form_stores_a_png_that_downloads(
     assert logo_psnr(pixels_of(downloaded.content), clean, LAYOUTS[0]) >= 50
     stored = list((tmp_path / "images" / "gemini-images").glob("*.png"))
     assert [p.read_bytes() for p in stored] == [downloaded.content]
-    assert httpx.get(f"{server.url}/images/gemini-images/../../config.yaml").status_code == 404
+    (tmp_path / "secret.txt").write_text("not an image")  # beside the image folder
+    escape = httpx.get(f"{server.url}/images/gemini-images/%2e%2e/%2e%2e/secret.txt")
+    assert escape.status_code == 404 and "not an image" not in escape.text
 
 
 def test_openai_sdk_generates_in_both_forms(

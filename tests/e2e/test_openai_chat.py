@@ -25,6 +25,7 @@ def test_chat_answers_through_the_account(
     assert request.prompt == "hello there"
     assert request.model is not None and request.model.display_name == "3 Flash"
     assert request.psid == "psid-main"
+    assert request.temporary  # gemini_web.temporary_chats: kept out of the account's history
 
 
 def test_model_defaults_and_pro_mapping(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) -> None:
