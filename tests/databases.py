@@ -41,3 +41,11 @@ def postgres_schema_url(postgres_url: str) -> Iterator[str]:
     yield f"{postgres_url}?options=-csearch_path%3D{schema}"
     with psycopg.connect(postgres_url, autocommit=True) as conn:
         conn.execute(f"DROP SCHEMA {schema} CASCADE")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
+    """A job database on each engine: a SQLite file, and a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/jobs.db"
+    return str(request.getfixturevalue("postgres_schema_url"))

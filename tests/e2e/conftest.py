@@ -3,6 +3,7 @@ from pathlib import Path
 
 import openai
 import pytest
+from google import genai
 
 from tests.fakes.gemini_web import FakeGeminiWeb
 from tests.live import LiveServer, settings_for_fake
@@ -19,3 +20,9 @@ def server(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> Iterator[LiveServer]:
 def client(server: LiveServer) -> openai.OpenAI:
     # No SDK retries: a test that expects a 429 must see it once, without sleeping.
     return openai.OpenAI(base_url=f"{server.url}/v1", api_key="gemini-reverse-2025", max_retries=0)
+
+
+@pytest.fixture
+def gemini(server: LiveServer) -> genai.Client:
+    # No api_version: google-genai 3.x then calls /v1/models/{model}:generateContent.
+    return genai.Client(api_key="gemini-reverse-2025", http_options={"base_url": server.url})

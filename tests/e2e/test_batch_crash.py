@@ -2,11 +2,9 @@
 flight, restarted, and every task ends completed exactly once (one result, one stored image)."""
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import pytest
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
@@ -15,7 +13,7 @@ from tests.live import ServerProcess, free_port, poll
 TASKS = 6
 
 
-def config(tmp_path: Path, database_url: str, port: int) -> Path:
+def config(tmp_path: Path, db_url: str, port: int) -> Path:
     raw = {
         "server": {"data_dir": str(tmp_path / "data"), "port": port, "log_level": "WARNING"},
         "accounts": [{"name": "main", "secure_1psid": "psid-main", "secure_1psidts": "ts-main"}],
@@ -25,7 +23,7 @@ def config(tmp_path: Path, database_url: str, port: int) -> Path:
             "pacing": {"min_delay": 0.001},
             "retry": {"max_retries": 0},
         },
-        "database": {"url": database_url},
+        "database": {"url": db_url},
         # A short lease: the restarted server takes over the killed one's tasks quickly.
         "jobs": {"lease_seconds": 1.0, "poll_interval": 0.1},
     }
@@ -34,21 +32,13 @@ def config(tmp_path: Path, database_url: str, port: int) -> Path:
     return path
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path}/jobs.db"
-    else:
-        yield request.getfixturevalue("postgres_schema_url")
-
-
 def test_a_killed_server_resumes_its_batch_exactly_once(
-    fake_gemini: FakeGeminiWeb, tmp_path: Path, database_url: str
+    fake_gemini: FakeGeminiWeb, tmp_path: Path, db_url: str
 ) -> None:
     fake_gemini.respond_with(lambda request: Reply(text="ok", images=[make_png(8, 8)]))
     fake_gemini.latency = 0.4  # every generation takes a while: tasks are in flight when killed
     port = free_port()
-    path = config(tmp_path, database_url, port)
+    path = config(tmp_path, db_url, port)
     first = ServerProcess.proxy(path, port)
     try:
         prompts = [f"picture number {i}" for i in range(TASKS)]

@@ -13,14 +13,13 @@ from tests.postprocess.images import encode, logo_psnr, pixels_of, psnr, scene, 
 
 
 def test_an_image_model_answers_with_a_clean_image_part(
-    server: LiveServer, fake_gemini: FakeGeminiWeb
+    gemini: genai.Client, fake_gemini: FakeGeminiWeb
 ) -> None:
     clean = scene("astronaut", 1024, 1024)
     layout = LAYOUTS[1]
     fake_gemini.respond_with(
         lambda r: Reply(text="An astronaut.", images=[encode(watermarked(clean, layout))])
     )
-    gemini = genai.Client(api_key="k", http_options={"base_url": server.url})
     response = gemini.models.generate_content(
         model="gemini-2.5-flash-image", contents="draw an astronaut"
     )
@@ -34,10 +33,9 @@ def test_an_image_model_answers_with_a_clean_image_part(
 
 
 def test_an_image_model_streams_its_image_as_one_event(
-    server: LiveServer, fake_gemini: FakeGeminiWeb
+    gemini: genai.Client, fake_gemini: FakeGeminiWeb
 ) -> None:
     fake_gemini.respond_with(lambda r: Reply(text="ok", images=[make_png(8, 8)]))
-    gemini = genai.Client(api_key="k", http_options={"base_url": server.url})
     chunks = list(
         gemini.models.generate_content_stream(model="gemini-2.5-flash-image", contents="dots")
     )

@@ -23,12 +23,6 @@ WEATHER = types.FunctionDeclaration(
 TOOLS = types.GenerateContentConfig(tools=[types.Tool(function_declarations=[WEATHER])])
 
 
-@pytest.fixture
-def gemini(server: LiveServer) -> genai.Client:
-    # No api_version: google-genai 3.x then calls /v1/models/{model}:generateContent.
-    return genai.Client(api_key="gemini-reverse-2025", http_options={"base_url": server.url})
-
-
 def test_generate_content_with_system_instruction_and_config(
     gemini: genai.Client, fake_gemini: FakeGeminiWeb
 ) -> None:

@@ -7,9 +7,7 @@ Every generate call passes `current_retry=0`, so the library's 5-25 s retry slee
 from __future__ import annotations
 
 import asyncio
-import os
 import time
-from pathlib import Path
 
 import pytest
 from curl_cffi.requests.exceptions import HTTPError
@@ -23,7 +21,7 @@ from gemini_webapi.exceptions import (
 )
 from gemini_webapi.utils import rotate_1psidts
 
-from tests.fakes.clients import PSID, new_client
+from tests.fakes.clients import PSID, age_cookie_cache, new_client
 from tests.fakes.gemini_web import (
     FLASH,
     Catalogue,
@@ -137,9 +135,8 @@ async def test_cookies_expiring_mid_session_end_in_auth_error(
 
 async def test_rotation_sets_a_new_psidts(fake_gemini: FakeGeminiWeb, client: GeminiClient) -> None:
     await client.close()  # writes the cookie cache
-    cache = Path(os.environ["GEMINI_COOKIE_PATH"]) / f".cached_cookies_{PSID}.json"
-    aged = time.time() - 120
-    os.utime(cache, (aged, aged))  # rotation is skipped while the cache is < 60 s old
+    (cache,) = age_cookie_cache()
+    assert cache.name == f".cached_cookies_{PSID}.json"
     await client.init(timeout=5, auto_refresh=False, watchdog_timeout=0.5)
     new_psidts = await rotate_1psidts(client.client)
     assert new_psidts is not None and new_psidts.startswith("sidts-rotated-")

@@ -1,9 +1,8 @@
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from proxy.cli import main
 from proxy.config import ConfigError, load_settings, parse_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -73,16 +72,15 @@ def test_deployments_without_account_are_served_by_every_account() -> None:
     ]
 
 
-def test_cli_stops_with_one_line_naming_the_key(tmp_path: Path) -> None:
+def test_cli_stops_with_one_line_naming_the_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     bad = tmp_path / "config.yaml"
     bad.write_text("server:\n  port: -1\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "proxy", "--config", str(bad)],
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert result.returncode == 2
-    assert "server.port" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert main(["--config", str(bad)]) == 2
+    error = capsys.readouterr().err
+    assert error.startswith("gemini-proxy: config error: server.port")
+    assert error.count("\n") == 1 and "Traceback" not in error
 
 
 def test_the_database_defaults_to_sqlite_in_the_data_dir() -> None:

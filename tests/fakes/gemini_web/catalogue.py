@@ -3,7 +3,7 @@
 `gemini_webapi` derives every model name from what `otAQ7b` publishes: `model_name` is
 `"gemini-" + slug(category)`, and the aliases add the id, the category, the display name and
 `gemini-<major>-<category>`. `DEFAULT_CATALOGUE` publishes what real accounts publish; with it,
-`GeminiClient.list_models()` yields (checked by tests/test_fake_gemini_web.py):
+`GeminiClient.list_models()` yields (checked by tests/fakes/test_serving.py):
 
 - `gemini-flash`: id `fbb127bbb056c959`, display `3 Flash`, model_number 1; aliases
   `3 flash`, `3-flash`, `fbb127bbb056c959`, `flash`, `gemini-3-flash`, `gemini-flash`

@@ -10,8 +10,6 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 
-_MAX_HEADER_BYTES = 64 * 1024
-
 
 class ConnectProxy:
     """Listens on 127.0.0.1 (port 0 by default) and pipes each tunnel to `127.0.0.1:target_port`."""
@@ -63,7 +61,7 @@ class ConnectProxy:
         request_line = head.split(b"\r\n", 1)[0].decode("latin-1")
         method, _, rest = request_line.partition(" ")
         target = rest.partition(" ")[0]
-        if method.upper() != "CONNECT" or len(head) > _MAX_HEADER_BYTES:
+        if method.upper() != "CONNECT":
             writer.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
             await writer.drain()
             return

@@ -1,23 +1,16 @@
 """Accounts against the fake upstream: init under our timeout, cookie rotation, health."""
 
 import asyncio
-import os
 import time
-from pathlib import Path
 
 from providers.gemini_web import AccountPool, AccountSettings, GeminiWebError, GeminiWebSettings
+from tests.fakes.clients import age_cookie_cache
 from tests.fakes.gemini_web import FakeGeminiWeb, Target
 
 
 def pool(**options: float) -> AccountPool:
     account = AccountSettings(name="main", secure_1psid="psid-main", secure_1psidts="ts-main")
     return AccountPool([account], GeminiWebSettings(**{"init_timeout": 10, **options}))
-
-
-def age_cookie_cache() -> None:
-    """The library skips a rotation when its cookie cache is under a minute old."""
-    for path in Path(os.environ["GEMINI_COOKIE_PATH"]).glob(".cached_cookies_*"):
-        os.utime(path, (time.time() - 120, time.time() - 120))
 
 
 async def test_a_hung_init_is_cut_by_our_timeout_and_retried_afresh(

@@ -1,7 +1,6 @@
 """Job stores on real databases: a SQLite file, and a fresh schema on the PostgreSQL server
 (`postgres_schema_url` from tests/databases.py)."""
 
-import os
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
@@ -10,13 +9,6 @@ import pytest
 from proxy.clock import FakeClock
 from proxy.jobs import JobStore
 from tests.proxy.jobs.support import ManualClock, wall_clock
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> str:
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path}/jobs.db"
-    return request.getfixturevalue("postgres_schema_url")
 
 
 @pytest.fixture
