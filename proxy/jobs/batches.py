@@ -89,21 +89,23 @@ def lock_batch(conn: Connection, batch_id: str) -> str | None:
     return conn.scalar(select(BATCHES.c.status).where(BATCHES.c.id == batch_id).with_for_update())
 
 
-def settle_batch(conn: Connection, batch_id: str, now: datetime) -> None:
-    """Give the batch its final status if none of its tasks is left to run.
+def settle_batch(conn: Connection, batch_id: str, now: datetime) -> Counter[str]:
+    """Give the batch its final status if none of its tasks is left to run; returns the
+    batch's tasks by state.
 
     The caller holds the batch row's lock: otherwise two tasks finishing at once on PostgreSQL
     could each still see the other running, and nobody would settle the batch.
     """
     counts = _state_counts(conn, batch_id)
     if counts[TaskState.PENDING] or counts[TaskState.PROCESSING]:
-        return
+        return counts
     ended = ", ".join(f"{counts[state]} {state}" for state in TaskState if counts[state])
     conn.execute(
         update(BATCHES)
         .where(BATCHES.c.id == batch_id, BATCHES.c.status == BatchStatus.PROCESSING)
         .values(status=_final_status(counts), finished_at=now, updated_at=now, message=ended)
     )
+    return counts
 
 
 def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, Any] | None:
@@ -122,8 +124,7 @@ def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, An
             .where(BATCHES.c.id == batch_id)
             .values(cancelled=True, updated_at=now, message=f"cancelled {cancelled} tasks")
         )
-    settle_batch(conn, batch_id, now)
-    running = _state_counts(conn, batch_id)[TaskState.PROCESSING]
+    running = settle_batch(conn, batch_id, now)[TaskState.PROCESSING]
     return {"batch_id": batch_id, "cancelled": cancelled, "running": running}
 
 
