@@ -129,12 +129,13 @@ def splice(
     # Close the reused blocks with an empty stored block (3 zero header bits, pad to a byte,
     # LEN/NLEN): the new deflate data then starts byte-aligned and needs no bit shifting.
     whole, used = divmod(prefix.boundary_bits, 8)
-    head = bytearray(stream[: whole + (1 if used else 0)])
+    head = memoryview(stream)[:whole]  # reused as it is, without a copy
+    closing = bytearray()
     if used:
-        head[-1] &= (1 << used) - 1  # clear the bits after the boundary
+        closing.append(stream[whole] & ((1 << used) - 1))  # clear the bits after the boundary
     if used == 0 or used > 5:  # the 3 header bits need (part of) one more byte
-        head.append(0)
-    head += _EMPTY_STORED_BLOCK
+        closing.append(0)
+    closing += _EMPTY_STORED_BLOCK
     rows = _rows(pixels)
     tail = _filter_up(rows[first_row:], rows[first_row - 1])
     unchanged = memoryview(prefix.data)[prefix.boundary_out :]
@@ -147,7 +148,7 @@ def splice(
     for kind, chunk_body in chunks:
         if kind == b"IDAT":
             if not wrote_image:
-                parts += _chunk(b"IDAT", head, body, struct.pack(">I", adler))
+                parts += _chunk(b"IDAT", head, closing, body, struct.pack(">I", adler))
                 wrote_image = True
             continue
         parts += _chunk(kind, chunk_body)
