@@ -106,6 +106,30 @@ async def drain(store: JobStore, batches: int, tasks: int, latency: float, concu
     )
 
 
+async def first_start_delay(
+    store: JobStore,
+    batch_id: str,
+    latency: float,
+    counts: Callable[[str], bool],
+    **worker_options: float,
+) -> float:
+    """Seconds from a fresh worker's start to its first run of a task `counts` accepts; the
+    worker then drains the batch and stops."""
+    first = asyncio.get_running_loop().create_future()
+
+    def on_start(task: TaskInfo) -> None:
+        if counts(task.id) and not first.done():
+            first.set_result(time.perf_counter())
+
+    worker = JobWorker(store, fixed_latency(latency, on_start=on_start), **worker_options)
+    started = time.perf_counter()
+    worker.start()
+    waited = await first - started
+    await wait_finished(store, [batch_id])
+    await worker.stop()
+    return float(waited)
+
+
 async def resume(store: JobStore, latency: float, lease: float, lease_left: float) -> str:
     """Seconds from a fresh worker's start to its first run of a task a dead process held.
 
@@ -114,23 +138,10 @@ async def resume(store: JobStore, latency: float, lease: float, lease_left: floa
     batch = await store.create_batch(["a", "b", "c", "d"], {})
     claimed_at = datetime.now(UTC) - timedelta(seconds=lease - lease_left)
     orphans = {t.id for t in await store.claim("dead:1:0ld", lease, claimed_at, limit=2)}
-    first_resumed = asyncio.get_running_loop().create_future()
-
-    def on_start(task: TaskInfo) -> None:
-        if task.id in orphans and not first_resumed.done():
-            first_resumed.set_result(time.perf_counter())
-
-    worker = JobWorker(
-        store,
-        fixed_latency(latency, on_start=on_start),
-        lease_seconds=lease,
-        poll_interval=min(1.0, lease / 3),
-    )
-    started = time.perf_counter()
-    worker.start()
-    waited = await first_resumed - started
-    await wait_finished(store, [batch.id])
-    await worker.stop()
+    waited = await first_start_delay(
+        store, batch.id, latency, orphans.__contains__,
+        lease_seconds=lease, poll_interval=min(1.0, lease / 3),
+    )  # fmt: skip
     return (
         f"resume after a crash, lease {lease:g} s, {lease_left:g} s of it left: "
         f"first orphan started {waited:.3f} s after worker start"
@@ -150,18 +161,7 @@ async def graceful_handover(store: JobStore, latency: float) -> str:
     while first.in_flight < 2:
         await asyncio.sleep(STATUS_POLL_SECONDS)
     await first.stop()
-    first_run = asyncio.get_running_loop().create_future()
-
-    def on_start(task: TaskInfo) -> None:
-        if not first_run.done():
-            first_run.set_result(time.perf_counter())
-
-    second = JobWorker(store, fixed_latency(latency, on_start=on_start), lease_seconds=30.0)
-    started = time.perf_counter()
-    second.start()
-    waited = await first_run - started
-    await wait_finished(store, [batch.id])
-    await second.stop()
+    waited = await first_start_delay(store, batch.id, latency, lambda _: True, lease_seconds=30.0)
     return (
         f"resume after a graceful stop (lease 30 s): "
         f"first released task started {waited:.3f} s after worker start"
