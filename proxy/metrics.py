@@ -11,7 +11,6 @@ worker that answers.
 """
 
 import os
-from collections.abc import Iterable
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -35,9 +34,6 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = registry = CollectorRegistry(auto_describe=True)
         self.multiprocess = bool(os.environ.get(MULTIPROCESS_ENV))
-
-        def gauge(name: str, doc: str, labels: Iterable[str] = (), mode: str = "livesum") -> Gauge:
-            return Gauge(name, doc, labels, registry=registry, multiprocess_mode=mode)  # type: ignore[arg-type]
 
         self.requests = Counter(
             "gemini_proxy_requests_total", "HTTP requests by route, model and status",
@@ -66,6 +62,10 @@ class Metrics:
         self.limiter_rejections = Counter(
             "gemini_proxy_limiter_rejections_total", "Requests refused by a limit, by reason",
             ["reason"], registry=registry,
+        )  # fmt: skip
+        self.workers = Gauge(
+            "gemini_proxy_workers", "Worker processes serving", registry=registry,
+            multiprocess_mode="livesum",
         )  # fmt: skip
         self.watermarks = Counter(
             "gemini_proxy_watermark_total", "Watermark detection per image by layout (none: clean)",

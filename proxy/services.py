@@ -168,6 +168,7 @@ async def build_services(
         api_keys=tuple(k.get_secret_value().encode() for k in settings.auth.api_keys),
     )
     worker.start()
+    metrics.workers.set(1)  # summed over live workers when several share the metrics
     metrics.watch(services.live)
     if not len(accounts):
         logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
