@@ -14,8 +14,8 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from proxy.clock import SystemClock
-from proxy.limits import (
+from proxy.core.clock import SystemClock
+from proxy.core.limits import (
     ClientLimiter,
     ClientLimits,
     ConcurrencyPool,

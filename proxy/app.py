@@ -5,16 +5,21 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from .clock import Clock, SystemClock
-from .config import Settings, load_settings
-from .handlers import install_error_handlers
-from .metrics import Metrics
-from .middleware import BodyLimit, RequestMetrics
-from .routes import batch, files, gemini, images, info, openai
-from .routes import metrics as metrics_routes
-from .routing import load_plugins
-from .services import build_image_pipeline, build_services
-from .version import PACKAGE_VERSION
+from proxy.batches import routes as batch
+from proxy.chat import routes as openai
+from proxy.core.clock import Clock, SystemClock
+from proxy.core.config import Settings, load_settings
+from proxy.core.handlers import install_error_handlers
+from proxy.core.metrics import Metrics
+from proxy.core.middleware import BodyLimit, RequestMetrics
+from proxy.core.routing import load_plugins
+from proxy.core.version import PACKAGE_VERSION
+from proxy.gemini import routes as gemini
+from proxy.images import files
+from proxy.images import routes as images
+from proxy.services import build_image_pipeline, build_services
+from proxy.status import metrics_route as metrics_routes
+from proxy.status import routes as info
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:

@@ -8,9 +8,9 @@ import sys
 
 import uvicorn
 
-from .app import create_app
-from .config import CONFIG_ENV, ConfigError, load_settings
-from .metrics import MULTIPROCESS_ENV
+from proxy.app import create_app
+from proxy.core.config import CONFIG_ENV, ConfigError, load_settings
+from proxy.core.metrics import MULTIPROCESS_ENV
 
 
 def main(argv: list[str] | None = None) -> int:

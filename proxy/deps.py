@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from .services import Services
+from proxy.services import Services
 
 
 def get_services(request: Request) -> Services:

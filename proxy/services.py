@@ -11,19 +11,18 @@ from litellm.llms.custom_llm import CustomLLM
 from postprocess import ConfigError as PostprocessConfigError
 from postprocess import Pipeline, Storage, build_storage
 from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
-
-from .catalogue import image_variant
-from .clock import Clock
-from .config import ConfigError, Settings
-from .errors import BadRequest, ProxyError, RateLimited
-from .gate import AccountLimits
-from .images import ImageRequest, ImageResult, ImageService, check_reference
-from .jobs import JobStore, JobWorker
-from .limits import ClientLimiter, client_ip
-from .live_metrics import LiveState
-from .metrics import Metrics
-from .routing import build_router, configure_litellm
-from .upstream import Upstream
+from proxy.accounts.gate import AccountLimits
+from proxy.core.catalogue import image_variant
+from proxy.core.clock import Clock
+from proxy.core.config import ConfigError, Settings
+from proxy.core.errors import BadRequest, ProxyError, RateLimited
+from proxy.core.limits import ClientLimiter, client_ip
+from proxy.core.metrics import Metrics
+from proxy.core.routing import build_router, configure_litellm
+from proxy.core.upstream import Upstream
+from proxy.images.service import ImageRequest, ImageResult, ImageService, check_reference
+from proxy.jobs import JobStore, JobWorker
+from proxy.status.live_metrics import LiveState
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ import httpx
 import uvicorn
 
 from proxy.app import create_app
-from proxy.clock import Clock
-from proxy.config import Settings, parse_settings
+from proxy.core.clock import Clock
+from proxy.core.config import Settings, parse_settings
 
 T = TypeVar("T")
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from proxy.clock import Clock, SystemClock
+from proxy.core.clock import Clock, SystemClock
 from proxy.jobs.records import TaskInfo
 from proxy.jobs.store import JobStore
 

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from proxy.cli import main
-from proxy.config import ConfigError, load_settings, parse_settings
+from proxy.core.config import ConfigError, load_settings, parse_settings
 
 REPO = Path(__file__).resolve().parents[2]
 

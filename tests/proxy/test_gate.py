@@ -5,11 +5,11 @@ import asyncio
 import pytest
 
 from providers.gemini_web import AccountPool, GeminiWebError, GeminiWebSettings
-from proxy.clock import FakeClock, SystemClock
-from proxy.gate import AccountLimits
-from proxy.limits import LimitsSettings
-from proxy.live_metrics import LiveState
-from proxy.metrics import Metrics
+from proxy.accounts.gate import AccountLimits
+from proxy.core.clock import FakeClock, SystemClock
+from proxy.core.limits import LimitsSettings
+from proxy.core.metrics import Metrics
+from proxy.status.live_metrics import LiveState
 
 
 def gate(**pool: int) -> AccountLimits:

@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from proxy.adapters.gemini_native import GenerateContentRequest, chat_request
-from proxy.adapters.openai_chat import router_request
+from proxy.chat.openai import router_request
+from proxy.gemini.request import GenerateContentRequest, chat_request
 
 RAW = b"\x89PNG\r\n\x1a\n\xfb\xff\xfe"
 WEATHER = {

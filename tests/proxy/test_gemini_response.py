@@ -10,7 +10,7 @@ from litellm.types.utils import (
     Usage,
 )
 
-from proxy.adapters.gemini_response import (
+from proxy.gemini.response import (
     JsonArrayFrames,
     NativeStream,
     ReplyShape,

@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from proxy.adapters.openai_chat import ChatRequest, router_request
+from proxy.chat.openai import ChatRequest, router_request
 
 TOOL = {
     "type": "function",

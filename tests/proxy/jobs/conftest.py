@@ -6,7 +6,7 @@ from datetime import datetime
 
 import pytest
 
-from proxy.clock import FakeClock
+from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore
 from tests.proxy.jobs.support import ManualClock, wall_clock
 

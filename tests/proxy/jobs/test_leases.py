@@ -5,7 +5,7 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from proxy.clock import FakeClock
+from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore
 
 LEASE = 30.0

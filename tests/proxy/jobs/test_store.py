@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from proxy.clock import FakeClock
+from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore, TaskState
 
 CONTRACT_KEYS = {

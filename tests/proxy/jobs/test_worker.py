@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from proxy.clock import FakeClock
+from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore, JobWorker, TaskInfo
 from tests.proxy.jobs.support import FrozenClock, eventually
 

@@ -3,7 +3,7 @@ from ipaddress import IPv4Network, IPv6Network
 import pytest
 from pydantic import ValidationError
 
-from proxy.limits import LimitsSettings, PacingSettings
+from proxy.core.limits import LimitsSettings, PacingSettings
 
 
 def test_defaults_match_the_contract() -> None:

@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from proxy.clock import FakeClock
-from proxy.limits import Pacer, PacingSettings, PacingStats
+from proxy.core.clock import FakeClock
+from proxy.core.limits import Pacer, PacingSettings, PacingStats
 
 from .manual_clock import ManualClock, settle
 

@@ -3,7 +3,7 @@ import random
 
 import pytest
 
-from proxy.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
+from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
 
 from .manual_clock import ManualClock, settle
 

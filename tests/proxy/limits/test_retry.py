@@ -3,8 +3,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from proxy.clock import FakeClock
-from proxy.limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
+from proxy.core.clock import FakeClock
+from proxy.core.limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
 
 
 class UpstreamError(Exception):

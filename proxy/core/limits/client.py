@@ -6,10 +6,9 @@ from dataclasses import dataclass
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network, ip_address
 from typing import Literal
 
-from proxy.clock import Clock
-
-from .config import ClientLimits
-from .window import SlidingWindow
+from proxy.core.clock import Clock
+from proxy.core.limits.config import ClientLimits
+from proxy.core.limits.window import SlidingWindow
 
 HOUR = 3600.0
 

@@ -11,8 +11,7 @@ import litellm
 from litellm.llms.custom_llm import CustomLLM
 
 from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
-
-from .config import ConfigError, Settings
+from proxy.core.config import ConfigError, Settings
 
 
 def _import_handler(dotted: str, where: str) -> CustomLLM:

@@ -6,9 +6,8 @@ import random
 from collections import deque
 from dataclasses import dataclass
 
-from proxy.clock import Clock
-
-from .config import PacingSettings
+from proxy.core.clock import Clock
+from proxy.core.limits.config import PacingSettings
 
 MINUTE = 60.0
 # Waits shorter than this are float noise left after a sleep, not worth another sleep.

@@ -4,9 +4,9 @@ from typing import Any
 
 from fastapi import APIRouter, Depends
 
-from ..auth import require_api_key
-from ..deps import ServicesDep
-from ..version import API_VERSION, PACKAGE_VERSION
+from proxy.core.auth import require_api_key
+from proxy.core.version import API_VERSION, PACKAGE_VERSION
+from proxy.deps import ServicesDep
 
 health_router = APIRouter(tags=["info"])
 router = APIRouter(tags=["info"], dependencies=[Depends(require_api_key)])

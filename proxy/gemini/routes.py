@@ -16,20 +16,20 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 
-from ..adapters.gemini_native import GenerateContentRequest, chat_request, image_prompt
-from ..adapters.gemini_response import (
+from proxy.chat.openai import ChatRequest, router_request
+from proxy.core.auth import require_api_key
+from proxy.core.errors import BadRequest, ProxyError
+from proxy.deps import ServicesDep
+from proxy.gemini.request import GenerateContentRequest, chat_request, image_prompt
+from proxy.gemini.response import (
     JsonArrayFrames,
     NativeStream,
     ReplyShape,
     SseFrames,
     content_parts,
 )
-from ..adapters.openai_chat import ChatRequest, router_request
-from ..auth import require_api_key
-from ..deps import ServicesDep
-from ..errors import BadRequest, ProxyError
-from ..images import ImageRequest
-from ..services import Services
+from proxy.images.service import ImageRequest
+from proxy.services import Services
 
 PREFIXES = ("/gemini/v1beta", "/v1beta", "/v1")
 

@@ -2,7 +2,7 @@
 
 from collections import OrderedDict, deque
 
-from proxy.clock import Clock
+from proxy.core.clock import Clock
 
 
 class SlidingWindow:

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from ..auth import require_api_key
-from ..deps import ServicesDep
-from ..errors import BadRequest
-from ..images import ImageRequest, ImageResult, decode_base64_image
-from ..services import Services
+from proxy.core.auth import require_api_key
+from proxy.core.errors import BadRequest
+from proxy.deps import ServicesDep
+from proxy.images.service import ImageRequest, ImageResult, decode_base64_image
+from proxy.services import Services
 
 router = APIRouter(tags=["images"], dependencies=[Depends(require_api_key)])
 

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from ..deps import ServicesDep
+from proxy.deps import ServicesDep
 
 router = APIRouter(tags=["metrics"])
 

@@ -4,9 +4,8 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from postprocess import LocalStorage, StorageError
-
-from ..deps import ServicesDep
-from ..errors import NotFound
+from proxy.core.errors import NotFound
+from proxy.deps import ServicesDep
 
 router = APIRouter(tags=["images"])
 

@@ -8,13 +8,19 @@ A request's path through them:
     # async with pool.slot(): await pacer.wait_turn(); call upstream; pacer.record(status)
 """
 
-from .client import ADMIT, ClientLimiter, Decision, client_ip
-from .config import ClientLimits, LimitsSettings, PacingSettings, PoolSettings, RetrySettings
-from .errors import LimitError, PoolFull, PoolTimeout
-from .pacing import Pacer, PacingStats
-from .pool import ConcurrencyPool, PoolStats
-from .retry import Attempt, call_with_retry, next_delay, parse_retry_after
-from .window import SlidingWindow
+from proxy.core.limits.client import ADMIT, ClientLimiter, Decision, client_ip
+from proxy.core.limits.config import (
+    ClientLimits,
+    LimitsSettings,
+    PacingSettings,
+    PoolSettings,
+    RetrySettings,
+)
+from proxy.core.limits.errors import LimitError, PoolFull, PoolTimeout
+from proxy.core.limits.pacing import Pacer, PacingStats
+from proxy.core.limits.pool import ConcurrencyPool, PoolStats
+from proxy.core.limits.retry import Attempt, call_with_retry, next_delay, parse_retry_after
+from proxy.core.limits.window import SlidingWindow
 
 __all__ = [
     "ADMIT",

@@ -15,9 +15,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
-from proxy.clock import Clock
-
-from .config import RetrySettings
+from proxy.core.clock import Clock
+from proxy.core.limits.config import RetrySettings
 
 T = TypeVar("T")
 

@@ -7,10 +7,16 @@ from contextlib import asynccontextmanager
 
 from providers.gemini_web import GeminiWebError
 from providers.gemini_web.errors import map_exception
-
-from .clock import Clock
-from .limits import ConcurrencyPool, LimitError, LimitsSettings, Pacer, PacingStats, PoolStats
-from .metrics import Metrics
+from proxy.core.clock import Clock
+from proxy.core.limits import (
+    ConcurrencyPool,
+    LimitError,
+    LimitsSettings,
+    Pacer,
+    PacingStats,
+    PoolStats,
+)
+from proxy.core.metrics import Metrics
 
 
 class AccountLimits:

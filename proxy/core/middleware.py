@@ -5,8 +5,8 @@ import time
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .errors import PayloadTooLarge
-from .metrics import Metrics
+from proxy.core.errors import PayloadTooLarge
+from proxy.core.metrics import Metrics
 
 
 class BodyLimit:

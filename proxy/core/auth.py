@@ -4,8 +4,8 @@ import hmac
 
 from fastapi import Request
 
-from .deps import get_services
-from .errors import Unauthorized
+from proxy.core.errors import Unauthorized
+from proxy.deps import get_services
 
 
 def presented_key(request: Request) -> str | None:

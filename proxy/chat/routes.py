@@ -7,11 +7,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from ..adapters.openai_chat import ChatRequest, SseEncoder, completion_body, router_request
-from ..auth import require_api_key
-from ..deps import ServicesDep
-from ..errors import BadRequest, ProxyError
-from ..services import Services
+from proxy.chat.openai import ChatRequest, SseEncoder, completion_body, router_request
+from proxy.core.auth import require_api_key
+from proxy.core.errors import BadRequest, ProxyError
+from proxy.deps import ServicesDep
+from proxy.services import Services
 
 router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
 

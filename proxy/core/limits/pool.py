@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from proxy.clock import Clock
-
-from .config import PoolSettings
-from .errors import PoolFull, PoolTimeout
+from proxy.core.clock import Clock
+from proxy.core.limits.config import PoolSettings
+from proxy.core.limits.errors import PoolFull, PoolTimeout
 
 # Weight of the newest hold time in the running mean behind the suggested retry_after.
 _HOLD_WEIGHT = 0.2

@@ -19,11 +19,10 @@ from postprocess import (
     StorageError,
     probe,
 )
-
-from .errors import BadRequest, UpstreamFailed
-from .jobs import TaskInfo, object_name_seed
-from .metrics import Metrics
-from .upstream import Upstream
+from proxy.core.errors import BadRequest, UpstreamFailed
+from proxy.core.metrics import Metrics
+from proxy.core.upstream import Upstream
+from proxy.jobs import TaskInfo, object_name_seed
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
-
-from .catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
-from .jobs import DatabaseConfig, JobsConfig
-from .limits import LimitsSettings
+from proxy.core.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
+from proxy.core.limits import LimitsSettings
+from proxy.jobs import DatabaseConfig, JobsConfig
 
 ENV_PREFIX = "os.environ/"
 CONFIG_ENV = "GEMINI_PROXY_CONFIG"

@@ -14,10 +14,10 @@ from typing import Any, TypeVar
 import litellm
 from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStream
 
-from .clock import Clock
-from .errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
-from .limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
-from .metrics import Metrics
+from proxy.core.clock import Clock
+from proxy.core.errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
+from proxy.core.limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
+from proxy.core.metrics import Metrics
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")

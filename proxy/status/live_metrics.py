@@ -7,8 +7,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from providers.gemini_web import AccountPool
-
-from .gate import AccountLimits
+from proxy.accounts.gate import AccountLimits
 
 
 class LiveState(Collector):

@@ -6,10 +6,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field, field_validator
 
-from ..auth import require_api_key
-from ..deps import ServicesDep
-from ..errors import BadRequest, NotFound
-from ..jobs import MAX_BATCH_CONCURRENCY
+from proxy.core.auth import require_api_key
+from proxy.core.errors import BadRequest, NotFound
+from proxy.deps import ServicesDep
+from proxy.jobs import MAX_BATCH_CONCURRENCY
 
 router = APIRouter(tags=["batch"], dependencies=[Depends(require_api_key)])
 

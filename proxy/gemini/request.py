@@ -34,8 +34,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel, to_snake
 
-from ..errors import BadRequest
-from .openai_chat import ChatRequest
+from proxy.chat.openai import ChatRequest
+from proxy.core.errors import BadRequest
 
 _PART_KINDS = ("text", "inline_data", "file_data", "function_call", "function_response")
 _PART_METADATA = (

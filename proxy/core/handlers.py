@@ -8,7 +8,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 
-from .errors import BadRequest, ProxyError, error_for_status
+from proxy.core.errors import BadRequest, ProxyError, error_for_status
 
 logger = logging.getLogger(__name__)
 
