@@ -1,60 +1,65 @@
-"""The app factory: `create_app(settings)` builds a complete, independent proxy."""
+"""The app factory: `create_app(settings)` builds a complete proxy; one runs per process."""
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from proxy.batches import routes as batch
-from proxy.chat import routes as openai
+from postprocess import ConfigError as PostprocessConfigError
+from postprocess import Pipeline, build_storage
+from proxy.batches import routes as batches
+from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
-from proxy.core.config import Settings, load_settings
+from proxy.core.config import ConfigError, Settings, load_settings
 from proxy.core.handlers import install_error_handlers
-from proxy.core.metrics import Metrics
+from proxy.core.metrics import MULTIPROCESS_ENV, Metrics
 from proxy.core.middleware import BodyLimit, RequestMetrics
 from proxy.core.routing import load_plugins
 from proxy.core.version import PACKAGE_VERSION
 from proxy.gemini import routes as gemini
 from proxy.images import files
 from proxy.images import routes as images
-from proxy.services import build_image_pipeline, build_services
-from proxy.status import metrics_route as metrics_routes
-from proxy.status import routes as info
+from proxy.status import routes as status
+from proxy.wiring import wired
 
 
-def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
+def create_app(
+    settings: Settings, *, clock: Clock | None = None, shared_metrics: bool = False
+) -> FastAPI:
     """Raises `ConfigError` for what validation of the file alone cannot see (plugins, image
-    steps). `clock` drives every wait (limits, retries); tests pass a fake one."""
+    steps). `clock` drives every wait (limits, retries); tests pass a fake one.
+    `shared_metrics`: event metrics go to the multiprocess folder that several uvicorn workers
+    share (set up by the CLI)."""
     plugins = load_plugins(settings)
-    metrics = Metrics()
-    image_pipeline = build_image_pipeline(settings, metrics)
+    metrics = Metrics(multiprocess=shared_metrics)
+    server = settings.server
+    try:
+        storage = build_storage(settings.storage.options(server.data_dir, server.public_base_url))
+        pipeline = Pipeline.from_config(settings.images.pipeline, storage=storage, observer=metrics)
+    except PostprocessConfigError as exc:
+        raise ConfigError(f"images/storage: {exc}") from None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = await build_services(
-            settings, plugins, clock or SystemClock(), metrics, image_pipeline
-        )
-        app.state.services = services
-        try:
+        async with wired(
+            settings, plugins, clock or SystemClock(), metrics, storage, pipeline
+        ) as wiring:
+            app.state.wiring = wiring
             yield
-        finally:
-            await services.close()
 
     app = FastAPI(title="gemini-proxy", version=PACKAGE_VERSION, lifespan=lifespan)
+    app.state.api_keys = tuple(k.get_secret_value().encode() for k in settings.auth.api_keys)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
-    app.include_router(info.health_router)
-    app.include_router(info.router)
-    app.include_router(metrics_routes.router)
-    app.include_router(openai.router)
-    app.include_router(images.router)
+    for module in (status, chat, images, batches, gemini):
+        app.include_router(module.router)
+    app.include_router(status.open_router)
     app.include_router(files.router)
-    app.include_router(batch.router)
-    app.include_router(gemini.router)
     return app
 
 
 def app_from_environment() -> FastAPI:
     """Factory for `uvicorn --factory` and multi-worker runs: config from the environment."""
-    return create_app(load_settings())
+    return create_app(load_settings(), shared_metrics=bool(os.environ.get(MULTIPROCESS_ENV)))

@@ -1,14 +1,43 @@
-"""Typed dependencies that hand the app's services to routes."""
+"""Typed dependencies: the caller of a request, and the service of each capability."""
 
 from typing import Annotated
 
 from fastapi import Depends, Request
 
-from proxy.services import Services
+from proxy.batches.service import BatchService
+from proxy.chat.service import ChatService
+from proxy.core.admission import Caller
+from proxy.images.service import ImageService
+from proxy.status.service import StatusService
+from proxy.wiring import Wiring
 
 
-def get_services(request: Request) -> Services:
-    return request.app.state.services  # type: ignore[no-any-return]
+def _wiring(request: Request) -> Wiring:
+    return request.app.state.wiring  # type: ignore[no-any-return]
 
 
-ServicesDep = Annotated[Services, Depends(get_services)]
+def caller(request: Request) -> Caller:
+    return _wiring(request).admission.identify(request)
+
+
+def chat_service(request: Request) -> ChatService:
+    return _wiring(request).chat
+
+
+def image_service(request: Request) -> ImageService:
+    return _wiring(request).images
+
+
+def batch_service(request: Request) -> BatchService:
+    return _wiring(request).batches
+
+
+def status_service(request: Request) -> StatusService:
+    return _wiring(request).status
+
+
+CallerDep = Annotated[Caller, Depends(caller)]
+ChatDep = Annotated[ChatService, Depends(chat_service)]
+ImagesDep = Annotated[ImageService, Depends(image_service)]
+BatchesDep = Annotated[BatchService, Depends(batch_service)]
+StatusDep = Annotated[StatusService, Depends(status_service)]

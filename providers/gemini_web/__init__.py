@@ -3,7 +3,7 @@
 from .accounts import Account, AccountHealth, AccountPool
 from .errors import GeminiWebError
 from .gate import AccountGate, OpenGate
-from .logs import bridge_library_logs
+from .logs import bridge_library_logs, unbridge_library_logs
 from .plugin import GeminiWebLLM
 from .settings import AccountSettings, GeminiWebSettings
 
@@ -21,4 +21,5 @@ __all__ = [
     "GeminiWebSettings",
     "OpenGate",
     "bridge_library_logs",
+    "unbridge_library_logs",
 ]

@@ -1,7 +1,8 @@
 """Forward gemini_webapi's loguru output into standard logging, at a chosen level.
 
 loguru prints everything at DEBUG to stderr by default, and `gemini_webapi.set_log_level`
-removes every loguru handler of the process, so we add one filtered sink instead.
+removes every loguru handler of the process, so we add one filtered sink instead (and take it
+away again when the app that added it stops).
 """
 
 import contextlib
@@ -29,3 +30,8 @@ def bridge_library_logs(level: str) -> int:
         filter=lambda record: record["extra"].get("name") == _LIBRARY,
         format="{message}",
     )
+
+
+def unbridge_library_logs(sink: int) -> None:
+    with contextlib.suppress(ValueError):
+        loguru_logger.remove(sink)

@@ -1,9 +1,7 @@
-"""OpenAI chat completions <-> Router requests and responses (pure functions).
+"""OpenAI chat completions: the request schema, its `ChatCall`, and the response encoders.
 
-Only an explicit allow-list of client fields reaches the Router: request fields override
-deployment params in litellm, so a client must never be able to set `api_base`, keys or
-accounts. Tools (`tools`, `tool_choice`, `parallel_tool_calls`) are validated here, before
-routing, and emulated by the provider (see `providers/gemini_web/tools.py`).
+Tools (`tools`, `tool_choice`, `parallel_tool_calls`) are validated here, before routing, and
+emulated by the provider (see `providers/gemini_web/tools.py`).
 """
 
 import json
@@ -11,6 +9,8 @@ from typing import Any, Literal
 
 from litellm.types.utils import ModelResponse, ModelResponseStream
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from proxy.chat.call import ChatCall, ChatOptions
 
 _FORWARDED = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "user")
 
@@ -85,44 +85,19 @@ class ChatRequest(BaseModel):
             raise ValueError(f"tool_choice names '{choice.function.name}', which is not in tools")
         return self
 
-    def prompt_chars(self) -> int:
-        """Characters of text the client sent, to bound what goes upstream."""
-        total = sum(len(tool.model_dump_json()) for tool in self.tools or [])
-        for message in self.messages:
-            if isinstance(message.content, str):
-                total += len(message.content)
-            elif message.content:
-                total += sum(len(str(p.get("text", ""))) for p in message.content)
-        return total
-
-
-def router_request(chat: ChatRequest, model: str) -> dict[str, Any]:
-    """The Router kwargs for a validated chat request."""
-    request: dict[str, Any] = {
-        "model": model,
-        "messages": [m.model_dump(exclude_none=True) for m in chat.messages],
-    }
-    for field in _FORWARDED:
-        value = getattr(chat, field)
-        if value is not None:
-            request[field] = value
-    if chat.tools:
-        request["tools"] = [tool.model_dump(exclude_none=True) for tool in chat.tools]
-        choice = chat.tool_choice
-        if choice is not None:
-            request["tool_choice"] = (
-                choice.model_dump() if isinstance(choice, BaseModel) else choice
-            )
-        if chat.parallel_tool_calls is not None:
-            request["parallel_tool_calls"] = chat.parallel_tool_calls
-        # litellm would otherwise pass tool requests through its MCP gateway check, which needs
-        # the optional `mcp` package; these tools are emulated, never sent to an MCP server.
-        request["_skip_mcp_handler"] = True
-    if chat.stream:
-        request["stream_options"] = {
-            "include_usage": bool((chat.stream_options or {}).get("include_usage"))
-        }
-    return request
+    def to_call(self) -> ChatCall:
+        """The dialect-free call (its Router kwargs are the allow-list)."""
+        options = ChatOptions(**{name: getattr(self, name) for name in _FORWARDED})
+        choice = self.tool_choice
+        return ChatCall(
+            messages=[m.model_dump(exclude_none=True) for m in self.messages],
+            model=self.model,
+            options=options,
+            tools=[tool.model_dump(exclude_none=True) for tool in self.tools or []],
+            tool_choice=choice.model_dump() if isinstance(choice, BaseModel) else choice,
+            parallel_tool_calls=self.parallel_tool_calls,
+            include_usage=bool((self.stream_options or {}).get("include_usage")),
+        )
 
 
 def completion_body(response: ModelResponse, model: str) -> dict[str, Any]:

@@ -3,46 +3,46 @@
 from collections.abc import AsyncIterator
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import StreamingResponse
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse, StreamingResponse
+from litellm.types.utils import ModelResponseStream
 from pydantic import BaseModel, Field
 
-from proxy.chat.openai import ChatRequest, SseEncoder, completion_body, router_request
+from proxy.chat.call import ChatCall
+from proxy.chat.openai import ChatRequest, SseEncoder, completion_body
+from proxy.chat.schema import ChatCompletion, GenerateAnswer
 from proxy.core.auth import require_api_key
 from proxy.core.errors import BadRequest, ProxyError
-from proxy.deps import ServicesDep
-from proxy.services import Services
+from proxy.deps import CallerDep, ChatDep
 
 router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
 
 
-async def _sse(services: Services, request: dict[str, Any], model: str) -> AsyncIterator[str]:
-    stream = await services.upstream.chat_stream(request)
+async def _sse(stream: AsyncIterator[ModelResponseStream], model: str) -> AsyncIterator[str]:
     encoder = SseEncoder(model)
-
-    async def events() -> AsyncIterator[str]:
-        try:
-            async for chunk in stream:
-                yield encoder.chunk(chunk)
-        except ProxyError as exc:
-            # Content has been sent already: the status is 200, so report in-band and end.
-            yield encoder.error(exc.openai_body())
-        yield SseEncoder.DONE
-
-    return events()
+    try:
+        async for chunk in stream:
+            yield encoder.chunk(chunk)
+    except ProxyError as exc:
+        # Content has been sent already: the status is 200, so report in-band and end.
+        yield encoder.error(exc.openai_body())
+    yield SseEncoder.DONE
 
 
-@router.post("/v1/chat/completions", response_model=None)
-async def chat_completions(chat: ChatRequest, http: Request, services: ServicesDep) -> Any:
-    model = services.model_for(chat.model)
-    services.check_prompt_size(chat.prompt_chars())
-    services.admit(http, model)
-    request = router_request(chat, model)
-    if chat.stream:
-        events = await _sse(services, request, model)
-        return StreamingResponse(events, media_type="text/event-stream")
-    response = await services.upstream.chat(request)
-    return completion_body(response, model)
+@router.post(
+    "/v1/chat/completions",
+    response_model=None,
+    responses={200: {"model": ChatCompletion, "description": "A completion, or SSE chunks"}},
+)
+async def chat_completions(
+    body: ChatRequest, caller: CallerDep, chat: ChatDep
+) -> JSONResponse | StreamingResponse:
+    call = body.to_call()
+    if body.stream:
+        stream = await chat.stream(caller, call)
+        return StreamingResponse(_sse(stream, caller.model), media_type="text/event-stream")
+    response = await chat.complete(caller, call)
+    return JSONResponse(completion_body(response, caller.model))
 
 
 class GenerateRequest(BaseModel):
@@ -50,19 +50,12 @@ class GenerateRequest(BaseModel):
     model: str | None = None
 
 
-@router.post("/v1/generate")
-async def generate(body: GenerateRequest, http: Request, services: ServicesDep) -> dict[str, Any]:
+@router.post("/v1/generate", response_model_exclude_none=True)
+async def generate(body: GenerateRequest, caller: CallerDep, chat: ChatDep) -> GenerateAnswer:
     if not body.prompt.strip():
         raise BadRequest("prompt must not be empty")
-    model = services.model_for(body.model)
-    services.check_prompt_size(len(body.prompt))
-    services.admit(http, model)
-    response = await services.upstream.chat(
-        {"model": model, "messages": [{"role": "user", "content": body.prompt}]}
-    )
-    message = response.choices[0].message  # type: ignore[union-attr]
-    result = {"text": message.content or "", "model": model}
+    call = ChatCall(messages=[{"role": "user", "content": body.prompt}], model=body.model)
+    response = await chat.complete(caller, call)
+    message: Any = response.choices[0].message  # type: ignore[union-attr]
     thoughts = getattr(message, "reasoning_content", None)
-    if thoughts:
-        result["thoughts"] = thoughts
-    return result
+    return GenerateAnswer(text=message.content or "", model=caller.model, thoughts=thoughts or None)

@@ -5,7 +5,6 @@ import hmac
 from fastapi import Request
 
 from proxy.core.errors import Unauthorized
-from proxy.deps import get_services
 
 
 def presented_key(request: Request) -> str | None:
@@ -18,7 +17,7 @@ def presented_key(request: Request) -> str | None:
 
 
 async def require_api_key(request: Request) -> None:
-    keys = get_services(request).api_keys
+    keys: tuple[bytes, ...] = request.app.state.api_keys
     if not keys:
         return
     presented = (presented_key(request) or "").encode()

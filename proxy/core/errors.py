@@ -8,6 +8,7 @@
     ├── RateLimited (429 RESOURCE_EXHAUSTED, Retry-After)
     ├── UpstreamFailed (502 UNAVAILABLE)
     ├── ServiceUnavailable (503 UNAVAILABLE)
+    │   └── StorageFailed (503: image storage refused a write)
     └── GatewayTimeout (504 DEADLINE_EXCEEDED)
 
 OpenAI routes answer `{"error": {"message", "type", "code", "param"}, "detail"}`, Gemini-native
@@ -113,6 +114,10 @@ class ServiceUnavailable(ProxyError):
     openai_type = "api_error"
     code = "service_unavailable"
     google_status = "UNAVAILABLE"
+
+
+class StorageFailed(ServiceUnavailable):
+    code = "storage_unavailable"
 
 
 class GatewayTimeout(ProxyError):

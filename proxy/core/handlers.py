@@ -13,15 +13,10 @@ from proxy.core.errors import BadRequest, ProxyError, error_for_status
 logger = logging.getLogger(__name__)
 
 
-def is_google_route(path: str) -> bool:
-    return path.startswith(("/gemini/", "/v1beta/")) or (
-        path.startswith("/v1/models/") and ":" in path
-    )
-
-
 def error_response(request: Request, error: ProxyError) -> JSONResponse:
-    body = error.google_body() if is_google_route(request.url.path) else error.openai_body()
-    return JSONResponse(body, status_code=error.status_code, headers=error.headers)
+    return JSONResponse(
+        error.body_for(request.url.path), status_code=error.status_code, headers=error.headers
+    )
 
 
 def _validation_message(exc: RequestValidationError | ValidationError) -> str:

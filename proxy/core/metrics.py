@@ -10,8 +10,6 @@ in files shared by the workers and `/metrics` aggregates them, plus the live sta
 worker that answers.
 """
 
-import os
-
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -31,9 +29,11 @@ MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 class Metrics:
     content_type = CONTENT_TYPE_LATEST
 
-    def __init__(self) -> None:
+    def __init__(self, *, multiprocess: bool = False) -> None:
+        """`multiprocess`: event metrics live in prometheus_client's shared folder (named by
+        `PROMETHEUS_MULTIPROC_DIR`, which the CLI sets for its workers)."""
         self.registry = registry = CollectorRegistry(auto_describe=True)
-        self.multiprocess = bool(os.environ.get(MULTIPROCESS_ENV))
+        self.multiprocess = multiprocess
 
         self.requests = Counter(
             "gemini_proxy_requests_total", "HTTP requests by route, model and status",

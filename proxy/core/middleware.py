@@ -69,6 +69,7 @@ class RequestMetrics:
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
-            model = scope.get("state", {}).get("model", "")
+            caller = scope.get("state", {}).get("caller")
+            model = caller.model if caller is not None else ""
             self.metrics.requests.labels(template, model, str(status)).inc()
             self.metrics.request_seconds.labels(template).observe(time.perf_counter() - started)

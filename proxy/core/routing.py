@@ -1,16 +1,11 @@
-"""Build the `litellm.Router` and register provider plugins from config.
-
-litellm keeps providers and settings on module globals; this is the one place that touches
-them, once per app start-up.
-"""
+"""Build the `litellm.Router` and load the provider plugins named in config (registered with
+litellm by `proxy/core/process.py` while the app runs)."""
 
 import importlib
-import logging
 
 import litellm
 from litellm.llms.custom_llm import CustomLLM
 
-from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
 from proxy.core.config import ConfigError, Settings
 
 
@@ -43,27 +38,6 @@ def load_plugins(settings: Settings) -> dict[str, CustomLLM]:
             handler = _import_handler(handler, f"{where}.custom_handler")
         plugins[item["provider"]] = handler
     return plugins
-
-
-def configure_litellm(
-    settings: Settings, gemini_web: GeminiWebLLM, plugins: dict[str, CustomLLM]
-) -> None:
-    """Apply `litellm_settings` and register providers: ours, then the configured plugins."""
-    for key, value in settings.litellm_settings.items():
-        if key != "custom_provider_map":
-            setattr(litellm, key, value)
-    providers: dict[str, CustomLLM] = {PROVIDER_NAME: gemini_web, **plugins}
-    litellm.custom_provider_map = [
-        {"provider": name, "custom_handler": handler} for name, handler in providers.items()
-    ]
-    litellm.suppress_debug_info = True
-    litellm.telemetry = False
-    # litellm attaches its own handlers (every line would print twice) and narrates each
-    # request at INFO; its warnings and errors still come through.
-    for name in ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy"):
-        library = logging.getLogger(name)
-        library.handlers.clear()
-        library.setLevel(max(logging.WARNING, logging.getLogger().getEffectiveLevel()))
 
 
 def build_router(settings: Settings) -> litellm.Router:

@@ -3,22 +3,15 @@
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from postprocess import LocalStorage, StorageError
 from proxy.core.errors import NotFound
-from proxy.deps import ServicesDep
+from proxy.deps import ImagesDep
 
 router = APIRouter(tags=["images"])
 
 
-@router.get("/images/{name:path}")
-async def stored_image(name: str, services: ServicesDep) -> FileResponse:
-    storage = services.storage
-    if not isinstance(storage, LocalStorage):
-        raise NotFound("Images are not served by this proxy")
-    try:
-        path = storage.path(name)
-    except StorageError:
-        raise NotFound("No such image") from None
-    if not path.is_file():
+@router.get("/images/{name:path}", response_class=FileResponse)
+async def stored_image(name: str, images: ImagesDep) -> FileResponse:
+    path = images.stored_file(name)
+    if path is None:
         raise NotFound("No such image")
     return FileResponse(path, headers={"Cache-Control": "public, max-age=31536000, immutable"})

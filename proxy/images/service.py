@@ -1,8 +1,9 @@
-"""Image generation and editing: the Router call, then the post-processing pipeline.
+"""Images: admit the caller, draw through the Router, post-process (watermark removal,
+encoding, storage), and record the request as a task so `/health`'s task_stats counts it.
 
-A request for `count` images makes `count` upstream calls at once (each through the pool and
-pacing like any call) and keeps the first `count` images; every image then goes through the
-pipeline (watermark removal, encoding) and, when a URL is wanted, into storage.
+A request for `count` images makes `count` upstream calls at once (each through the account's
+pool and pacing like any call) in one task group, so that one failure cancels its siblings
+(each spends account quota), and keeps the first `count` images.
 """
 
 import asyncio
@@ -10,23 +11,45 @@ import base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from pathlib import Path
 
 from postprocess import (
     ImageArtifact,
     InvalidImageError,
+    LocalStorage,
     Pipeline,
+    Storage,
     StorageError,
     probe,
 )
-from proxy.core.errors import BadRequest, UpstreamFailed
+from proxy.core.admission import Admission, Caller
+from proxy.core.config import ImagesSettings
+from proxy.core.errors import BadRequest, StorageFailed, UpstreamFailed
 from proxy.core.metrics import Metrics
+from proxy.core.models import ModelCatalog
 from proxy.core.upstream import Upstream
-from proxy.jobs import TaskInfo, object_name_seed
+from proxy.jobs import JobStore
 
 
 @dataclass(frozen=True)
-class ImageRequest:
+class ImageOrder:
+    """What a client asks for, in any dialect, before admission."""
+
+    prompt: str
+    model: str | None = None
+    count: int = 1
+    references: Sequence[bytes] = ()
+    want_url: bool = False
+    size: str | None = None
+    """OpenAI's `size`, which picks the 2K/4K variant when no model is named."""
+    editing: bool = False
+    """An edit: at least one reference image is required."""
+
+
+@dataclass(frozen=True)
+class Drawing:
+    """One drawing job for the Router: a resolved model, and how to name stored images."""
+
     model: str
     prompt: str
     count: int = 1
@@ -53,15 +76,6 @@ class ImageResult:
         return f"data:{self.mime_type};base64,{self.b64()}"
 
 
-def check_reference(data: bytes, max_bytes: int) -> bytes:
-    """A reference image the client sent: an image, within the byte and pixel limits."""
-    try:
-        probe(data, max_bytes=max_bytes)
-    except InvalidImageError as exc:
-        raise BadRequest(f"reference image rejected: {exc}") from None
-    return data
-
-
 def decode_base64_image(value: str, field: str) -> bytes:
     """Base64 image data, with or without a `data:image/...;base64,` prefix."""
     payload = value.split(",", 1)[1] if value.startswith("data:") and "," in value else value
@@ -73,38 +87,93 @@ def decode_base64_image(value: str, field: str) -> bytes:
 
 class ImageService:
     def __init__(
-        self, upstream: Upstream, pipeline: Pipeline, storage_kind: str, metrics: Metrics
+        self,
+        admission: Admission,
+        models: ModelCatalog,
+        upstream: Upstream,
+        pipeline: Pipeline,
+        storage: Storage,
+        jobs: JobStore,
+        options: ImagesSettings,
+        storage_kind: str,
+        metrics: Metrics,
     ) -> None:
+        self.admission = admission
+        self.models = models
         self.upstream = upstream
         self.pipeline = pipeline
+        self.storage = storage
+        self.jobs = jobs
+        self.options = options
         self.storage_kind = storage_kind
         self.metrics = metrics
 
-    async def create(self, request: ImageRequest) -> list[ImageResult]:
-        drawn = await asyncio.gather(*(self._draw(request) for _ in range(request.count)))
-        images = [image for batch in drawn for image in batch][: request.count]
+    def admit(self, caller: Caller, order: ImageOrder) -> Drawing:
+        """Check the order and admit `caller`; the drawing it asks for."""
+        if not order.prompt.strip():
+            raise BadRequest("prompt must not be empty")
+        if order.count > self.options.max_count:
+            raise BadRequest(f"at most {self.options.max_count} images per request")
+        if order.editing and not order.references:
+            raise BadRequest("image is required")
+        references = [self._checked_reference(data) for data in order.references]
+        model = self.models.resolve_image(order.model, order.prompt, order.size)
+        self.admission.admit(caller, model, len(order.prompt))
+        return Drawing(
+            model=model, prompt=order.prompt, count=order.count, references=references,
+            want_url=order.want_url, base_url=caller.base_url,
+        )  # fmt: skip
+
+    async def create(self, caller: Caller, order: ImageOrder) -> list[ImageResult]:
+        """Images for one client request, recorded as a task (closed however it ends)."""
+        drawing = self.admit(caller, order)
+        task = await self.jobs.create_single_task(
+            drawing.prompt, {"model": drawing.model, "count": drawing.count}
+        )
+        try:
+            results = await self.render(drawing)
+        except BaseException as exc:
+            # A client that hangs up cancels us: the row must still be closed.
+            await asyncio.shield(self.jobs.finish_single(task, error=_reason_of(exc)))
+            raise
+        await self.jobs.finish_single(task, result={"images": len(results)})
+        return results
+
+    async def render(self, drawing: Drawing) -> list[ImageResult]:
+        """Draw and post-process `drawing` (already admitted)."""
+        try:
+            async with asyncio.TaskGroup() as group:
+                draws = [group.create_task(self._draw(drawing)) for _ in range(drawing.count)]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        images = [image for draw in draws for image in draw.result()][: drawing.count]
         return [
-            await self._finish(request, index, data, revised)
+            await self._finish(drawing, index, data, revised)
             for index, (data, revised) in enumerate(images)
         ]
 
-    async def run_batch_task(self, task: TaskInfo) -> dict[str, Any]:
-        """One batch task: one image, stored under a name derived from the task, so that a
-        re-run after a crash overwrites instead of adding a second image."""
-        params = task.params
-        want_url = params.get("response_type", "url") == "url"
-        request = ImageRequest(
-            model=params["model"], prompt=task.prompt, want_url=want_url,
-            base_url=params.get("base_url", ""), name_seed=object_name_seed(task),
-            named_at=task.created_at,
-        )  # fmt: skip
-        (image,) = await self.create(request)
-        return {"url": image.url} if want_url else {"image": image.data_url()}
+    def stored_file(self, name: str) -> Path | None:
+        """The file of a stored image, when this proxy serves them (local storage)."""
+        if not isinstance(self.storage, LocalStorage):
+            return None
+        try:
+            path = self.storage.path(name)
+        except StorageError:
+            return None
+        return path if path.is_file() else None
 
-    async def _draw(self, request: ImageRequest) -> list[tuple[bytes, str | None]]:
-        call = {"model": request.model, "prompt": request.prompt}
-        if request.references:
-            response = await self.upstream.image_edit({**call, "image": list(request.references)})
+    def _checked_reference(self, data: bytes) -> bytes:
+        """A reference image the client sent: an image, within the byte and pixel limits."""
+        try:
+            probe(data, max_bytes=self.options.max_reference_bytes)
+        except InvalidImageError as exc:
+            raise BadRequest(f"reference image rejected: {exc}") from None
+        return data
+
+    async def _draw(self, drawing: Drawing) -> list[tuple[bytes, str | None]]:
+        call = {"model": drawing.model, "prompt": drawing.prompt}
+        if drawing.references:
+            response = await self.upstream.image_edit({**call, "image": list(drawing.references)})
         else:
             response = await self.upstream.image_generation(call)
         drawn = []
@@ -116,19 +185,19 @@ class ImageService:
         return drawn
 
     async def _finish(
-        self, request: ImageRequest, index: int, data: bytes, revised: str | None
+        self, drawing: Drawing, index: int, data: bytes, revised: str | None
     ) -> ImageResult:
-        seed = None if request.name_seed is None else f"{request.name_seed}:{index}"
+        seed = None if drawing.name_seed is None else f"{drawing.name_seed}:{index}"
         artifact = ImageArtifact(
-            data, _mime(data), prompt=request.prompt, base_url=request.base_url,
-            name_seed=seed, named_at=request.named_at,
+            data, _mime(data), prompt=drawing.prompt, base_url=drawing.base_url,
+            name_seed=seed, named_at=drawing.named_at,
         )  # fmt: skip
         try:
-            result = await self.pipeline.run(artifact, skip=() if request.want_url else {"store"})
+            result = await self.pipeline.run(artifact, skip=() if drawing.want_url else {"store"})
         except StorageError as exc:
             self.metrics.storage.labels(self.storage_kind, "error").inc()
-            raise UpstreamFailed(f"Could not store the image: {exc}") from None
-        if request.want_url:
+            raise StorageFailed(f"Could not store the image: {exc}") from None
+        if drawing.want_url:
             self.metrics.storage.labels(self.storage_kind, "ok").inc()
         return ImageResult(
             data=result.data,
@@ -137,6 +206,13 @@ class ImageService:
             revised_prompt=revised,
             watermark=dict(result.report.get("watermark", {})),
         )
+
+
+def _reason_of(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError):
+        return "the client went away"
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, str) else type(exc).__name__
 
 
 def _mime(data: bytes) -> str:

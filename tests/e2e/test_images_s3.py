@@ -34,7 +34,7 @@ def test_urls_point_into_the_bucket(
     assert not (tmp_path / "images").exists()
 
 
-def test_a_bucket_that_refuses_writes_is_a_clear_502(
+def test_a_bucket_that_refuses_writes_is_a_storage_error_not_an_upstream_one(
     fake_gemini: FakeGeminiWeb, tmp_path: Path, endpoint: str
 ) -> None:
     fake_gemini.respond_with(lambda r: Reply(text="ok", images=[make_png(8, 8)]))
@@ -44,7 +44,8 @@ def test_a_bucket_that_refuses_writes_is_a_clear_502(
             json={"prompt": "x", "response_type": "url"},
             timeout=30,
         )
-        assert failed.status_code == 502
+        assert failed.status_code == 503
+        assert failed.json()["error"]["code"] == "storage_unavailable"
         detail = failed.json()["detail"]
         assert "Could not store the image" in detail and "locked" in detail
         assert ACCESS_KEY not in failed.text and SECRET_KEY not in failed.text

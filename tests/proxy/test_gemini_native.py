@@ -4,8 +4,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from proxy.chat.openai import router_request
-from proxy.gemini.request import GenerateContentRequest, chat_request
+from proxy.gemini.schema import GenerateContentRequest
+from proxy.gemini.translate import chat_call
 
 RAW = b"\x89PNG\r\n\x1a\n\xfb\xff\xfe"
 WEATHER = {
@@ -17,7 +17,7 @@ WEATHER = {
 
 def routed(body: dict[str, Any], stream: bool = False) -> dict[str, Any]:
     request = GenerateContentRequest.model_validate(body)
-    return router_request(chat_request(request, "gemini-2.5-flash", stream), "gemini-2.5-flash")
+    return chat_call(request, "gemini-2.5-flash").router_kwargs("gemini-2.5-flash", stream=stream)
 
 
 def user(*parts: dict[str, Any]) -> dict[str, Any]:

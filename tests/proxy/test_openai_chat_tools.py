@@ -3,7 +3,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from proxy.chat.openai import ChatRequest, router_request
+from proxy.chat.openai import ChatRequest
 
 TOOL = {
     "type": "function",
@@ -27,7 +27,8 @@ HISTORY = [
 
 
 def routed(**fields: Any) -> dict[str, Any]:
-    return router_request(ChatRequest.model_validate({"messages": HISTORY, **fields}), "m")
+    chat = ChatRequest.model_validate({"messages": HISTORY, **fields})
+    return chat.to_call().router_kwargs("m", stream=chat.stream)
 
 
 def test_tools_are_forwarded_with_the_mcp_check_skipped() -> None:
@@ -52,7 +53,7 @@ def test_no_tools_forwards_no_tool_fields() -> None:
 def test_tool_definitions_count_towards_the_prompt_size() -> None:
     bare = ChatRequest.model_validate({"messages": HISTORY})
     with_tools = ChatRequest.model_validate({"messages": HISTORY, "tools": [TOOL]})
-    assert with_tools.prompt_chars() > bare.prompt_chars()
+    assert with_tools.to_call().prompt_chars() > bare.to_call().prompt_chars()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,163 @@
+"""Status: what the proxy can tell about itself (health, info, cookies, models, metrics)."""
+
+import time
+
+from postprocess import Pipeline
+from providers.gemini_web import AccountPool
+from proxy.accounts.gate import AccountLimits
+from proxy.core.config import Settings
+from proxy.core.metrics import Metrics
+from proxy.core.version import API_VERSION, PACKAGE_VERSION
+from proxy.jobs import JobStore
+from proxy.status.live_metrics import LiveState
+from proxy.status.schema import (
+    AccountStatus,
+    ConcurrencyFigures,
+    CookieStatus,
+    Health,
+    Info,
+    ModelCategories,
+    ModelEntry,
+    ModelList,
+    OpenAIModel,
+    OpenAIModelList,
+    RateLimiterFigures,
+)
+
+COOKIE_VALID = "Cookie有效，客户端已就绪"
+COOKIE_INVALID = "Cookie无效或已过期"
+
+ENDPOINTS: dict[str, str | list[str]] = {
+    "health": "GET /health",
+    "models": ["GET /api/models", "GET /v1/models"],
+    "cookies": "GET /api/cookies/status",
+    "chat": "POST /v1/chat/completions",
+    "generate": "POST /v1/generate",
+    "images": [
+        "POST /v1/generate-images",
+        "POST /v1/images/generations",
+        "POST /v1/images/edit",
+        "POST /v1/images/edits",
+    ],
+    "batch": [
+        "POST /v1/batch/images",
+        "GET /v1/batch/{batch_id}/status",
+        "DELETE /v1/batch/{batch_id}",
+        "GET /v1/batch",
+    ],
+    "gemini": [
+        "POST /gemini/v1beta/models/{model}:generateContent",
+        "POST /gemini/v1beta/models/{model}:streamGenerateContent",
+        "POST /gemini/v1beta/models/{model}:editImage",
+    ],
+    "metrics": "GET /metrics",
+}
+
+FEATURES = [
+    "watermark_removal",
+    "smart_retry",
+    "concurrency_pool",
+    "resumable_batch_jobs",
+    "openai_chat",
+    "streaming",
+    "gemini_native",
+    "function_calling",
+    "multiple_accounts",
+    "optional_api_keys",
+    "prometheus_metrics",
+]
+
+
+class StatusService:
+    def __init__(
+        self,
+        settings: Settings,
+        accounts: AccountPool,
+        gate: AccountLimits,
+        jobs: JobStore,
+        pipeline: Pipeline,
+        metrics: Metrics,
+    ) -> None:
+        self.settings = settings
+        self.accounts = accounts
+        self.gate = gate
+        self.jobs = jobs
+        self.pipeline = pipeline
+        self.metrics = metrics
+        self.live = LiveState(accounts, gate)
+        self.started_at = time.time()
+        metrics.watch(self.live)
+
+    async def health(self) -> Health:
+        pacing = self.gate.pacing_stats
+        pool = self.gate.pool_stats
+        return Health(
+            status="ok",
+            version=API_VERSION,
+            client_ready=any(a.health.cookie_valid for a in self.accounts),
+            watermark_removal="watermark" in self.pipeline.step_names,
+            rate_limiter=RateLimiterFigures(
+                current_delay=round(pacing.current_delay, 2),
+                requests_last_minute=pacing.requests_last_minute,
+                consecutive_429s=pacing.consecutive_429s,
+                rpm_limit=pacing.rpm_limit,
+            ),
+            task_stats=await self.jobs.task_stats(),
+            concurrency=ConcurrencyFigures(
+                max=pool.max, available=pool.available, queued=pool.queued
+            ),
+        )
+
+    def info(self) -> Info:
+        return Info(
+            name="gemini-proxy",
+            version=API_VERSION,
+            package_version=PACKAGE_VERSION,
+            default_model=self.settings.default_model,
+            endpoints=ENDPOINTS,
+            features=FEATURES,
+        )
+
+    def cookies(self) -> CookieStatus:
+        accounts = [
+            AccountStatus(name=a.name, valid=a.health.cookie_valid, error=a.health.last_error)
+            for a in self.accounts
+        ]
+        valid = any(a.valid for a in accounts)
+        return CookieStatus(
+            valid=valid, message=COOKIE_VALID if valid else COOKIE_INVALID, accounts=accounts
+        )
+
+    def models(self) -> ModelList:
+        entries: list[ModelEntry] = []
+        text: list[str] = []
+        image: list[str] = []
+        for deployment in self.settings.public_models:
+            info = deployment.model_info
+            name = deployment.model_name
+            entries.append(
+                ModelEntry(
+                    id=name,
+                    name=info.get("name", name),
+                    description=info.get("description", ""),
+                )
+            )
+            (image if info.get("mode") == "image_generation" else text).append(name)
+        return ModelList(
+            models=entries,
+            categories=ModelCategories(text=text, image=image),
+            default=self.settings.default_model,
+        )
+
+    def openai_models(self) -> OpenAIModelList:
+        created = int(self.started_at)
+        return OpenAIModelList(
+            data=[
+                OpenAIModel(id=d.model_name, created=created) for d in self.settings.public_models
+            ]
+        )
+
+    async def metrics_text(self) -> bytes:
+        """Prometheus exposition; job task counts are read first (the store is async)."""
+        self.live.tasks = await self.jobs.task_stats()
+        return self.metrics.render()

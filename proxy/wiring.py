@@ -1,0 +1,86 @@
+"""The composition root: every collaborator of an app, built when it starts and closed when it
+stops. Routes see only the capability services (through `proxy/deps.py`); nothing here is
+reached through at request time."""
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+from litellm.llms.custom_llm import CustomLLM
+
+from postprocess import Pipeline, Storage
+from providers.gemini_web import PROVIDER_NAME, AccountPool, GeminiWebLLM
+from proxy.accounts.gate import AccountLimits
+from proxy.batches.service import BatchService
+from proxy.chat.service import ChatService
+from proxy.core.admission import Admission
+from proxy.core.clock import Clock
+from proxy.core.config import Settings
+from proxy.core.limits import ClientLimiter
+from proxy.core.metrics import Metrics
+from proxy.core.models import ModelCatalog
+from proxy.core.process import running_app
+from proxy.core.routing import build_router
+from proxy.core.upstream import Upstream
+from proxy.images.service import ImageService
+from proxy.jobs import JobStore
+from proxy.status.service import StatusService
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Wiring:
+    admission: Admission
+    chat: ChatService
+    images: ImageService
+    batches: BatchService
+    status: StatusService
+
+
+@asynccontextmanager
+async def wired(
+    settings: Settings,
+    plugins: dict[str, CustomLLM],
+    clock: Clock,
+    metrics: Metrics,
+    storage: Storage,
+    pipeline: Pipeline,
+) -> AsyncIterator[Wiring]:
+    cookie_dir = settings.server.data_dir / "cookies"
+    cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    accounts = AccountPool(settings.accounts, settings.gemini_web)
+    gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
+    providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
+    async with AsyncExitStack() as stack:
+        stack.enter_context(
+            running_app(
+                providers, settings.litellm_settings, cookie_dir, settings.gemini_web.log_level
+            )
+        )
+        router = build_router(settings)
+        upstream = Upstream(router, settings.limits.retry, clock, metrics)
+        models = ModelCatalog(settings, frozenset(router.model_names))
+        admission = Admission(
+            settings, models, ClientLimiter(settings.limits.client, clock), metrics
+        )
+        jobs = JobStore(
+            settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
+        )
+        stack.push_async_callback(jobs.close)
+        await jobs.create_schema()
+        images = ImageService(
+            admission, models, upstream, pipeline, storage, jobs, settings.images,
+            settings.storage.type, metrics,
+        )  # fmt: skip
+        batches = BatchService(admission, models, images, jobs, settings.jobs)
+        status = StatusService(settings, accounts, gate, jobs, pipeline, metrics)
+        stack.push_async_callback(accounts.close)
+        batches.start()
+        stack.push_async_callback(batches.close)
+        metrics.workers.set(1)  # summed over live workers when several share the metrics
+        if not len(accounts):
+            logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
+        accounts.start()
+        yield Wiring(admission, ChatService(admission, models, upstream), images, batches, status)
