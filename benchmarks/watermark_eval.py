@@ -109,15 +109,16 @@ def clean_images() -> dict[str, Callable[[], np.ndarray]]:
     return images
 
 
-def plateau_error(pixels: np.ndarray, case: Case) -> float:
-    """Worst channel's mean error (levels) where the true alpha is > 0.8 x its max."""
+def plateau_error(pixels: np.ndarray, case: Case) -> tuple[float, float]:
+    """(mean error, worst channel's mean error) in levels where the true alpha is > 0.8 x its
+    max; the first is the shared real files' README measure."""
     x, y = case.box
     size = case.alpha.shape[0]
     plateau = case.alpha > 0.8 * case.alpha.max()
     box = np.s_[y : y + size, x : x + size, :3]
     error = pixels[box].astype(np.float64) - case.clean[box]
     per_channel = error[plateau].mean(axis=0)
-    return float(per_channel[np.argmax(np.abs(per_channel))])
+    return float(per_channel.mean()), float(per_channel[np.argmax(np.abs(per_channel))])
 
 
 def box_psnr(pixels: np.ndarray, case: Case) -> float:
@@ -134,20 +135,21 @@ def timed(pixels: np.ndarray, model: str | None = None):
 
 
 def evaluate_marked(cases: list[Case]) -> list[bool]:
-    print(f"{'case':<30}{'found':<20}{'gain':>6}{'PSNR dB':>16}{'plateau':>16}{'mark':>6}{'ms':>6}")
+    print(f"{'case':<32}{'found':<19}{'gain':>15}{'PSNR dB':>15}{'plateau':>15}{'worst ch':>9}"
+          f"{'mark':>5}{'ms':>6}")  # fmt: skip
     remains = []
     for case in cases:
         pixels = case.pixels.copy()
         before = (box_psnr(pixels, case), plateau_error(pixels, case))
         found, gain, ms = timed(pixels, case.model)
         after = (box_psnr(pixels, case), plateau_error(pixels, case))
-        remains.append(abs(after[1]) > RESIDUE_LEVELS)
+        remains.append(abs(after[1][0]) > RESIDUE_LEVELS)
         gains = found.channel_gains if found and found.channel_gains else (gain,)
         print(
-            f"{case.name:<30}{found.layout.name if found else '-':<20}"
-            f"{'/'.join(f'{g:.2f}' for g in gains):>6}"
-            f"{before[0]:>7.1f} ->{after[0]:>6.1f}{before[1]:>+7.1f} ->{after[1]:>+6.1f}"
-            f"{'yes' if remains[-1] else 'no':>6}{ms:>6.1f}"
+            f"{case.name:<32}{found.layout.name if found else '-':<19}"
+            f"{'/'.join(f'{g:.3f}' for g in gains):>15}"
+            f"{before[0]:>7.1f} ->{after[0]:>5.1f}{before[1][0]:>+7.1f} ->{after[1][0]:>+5.1f}"
+            f"{after[1][1]:>+9.1f}{'yes' if remains[-1] else 'no':>5}{ms:>6.1f}"
         )
     return remains
 
@@ -177,6 +179,7 @@ def time_4096() -> None:
 
 
 def main() -> None:
+    watermark.find_and_remove(background("photo", 1024, 1024))  # build the templates untimed
     remains = evaluate_marked(real_cases() + synthetic_cases())
     changed = evaluate_clean(clean_images())
     print(f"\nmarked cases: {len(remains)}, mark remains in {sum(remains)}; "

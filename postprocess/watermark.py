@@ -19,7 +19,18 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from skimage.filters import sobel
 
-from .gain import MAX_ALPHA, SNAP_BELOW, bandpass_kernel, channel_gains, fit_gain, restore, snap
+from .gain import (
+    CHANNEL_MIN_SPREAD,
+    MAX_ALPHA,
+    SMOOTH_LEVELS,
+    SNAP_BELOW,
+    bandpass_kernel,
+    channel_gains,
+    fit_gain,
+    restore,
+    snap,
+    texture,
+)
 from .layouts import LAYOUTS, Layout, alpha_map
 
 NCC_WEIGHT = 0.5
@@ -119,9 +130,14 @@ def _confirm(
     weakest = min(layout.gain for layout in siblings)
     if fitted is None or fitted < max(min_gain, SNAP_BELOW * weakest):
         return None  # weaker than any layout blends at this box
-    snapped = snap(fitted, tuple(layout.gain for layout in siblings))
+    gray_restored = restore(box.mean(axis=2), _effective_alpha(template.alpha, fitted)[..., 0])
+    smooth = texture(gray_restored) < SMOOTH_LEVELS
+    snapped = None if smooth else snap(fitted, tuple(layout.gain for layout in siblings))
     layout = min(siblings, key=lambda item: abs(item.gain - (snapped or fitted)))
-    channels = None if snapped else channel_gains(box, template.alpha, template.gain_kernel, fitted)
+    channels = None
+    if smooth or snapped is None:
+        spread = 0.0 if smooth else CHANNEL_MIN_SPREAD
+        channels = channel_gains(box, template.alpha, template.gain_kernel, fitted, spread)
     gain = snapped or fitted
     restored = restore(box, _effective_alpha(template.alpha, channels or gain)).mean(axis=2)
     residue = float(_scores(restored, template)[0, 0])
