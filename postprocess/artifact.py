@@ -26,6 +26,7 @@ class ImageArtifact:
     name_seed: str | None = None
     named_at: datetime | None = None
     base_url: str = ""  # request base URL, for storages without a configured public URL
+    model: str | None = None  # id of the model that drew the image: ranks watermark layouts
     object_name: str | None = None  # set by the store step
     url: str | None = None  # set by the store step
     report: dict[str, Any] = field(default_factory=dict)  # what each step did

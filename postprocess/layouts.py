@@ -1,7 +1,9 @@
 """The catalogue of known watermark layouts and the alpha maps they use.
 
 A layout says which alpha map is blended where (anchored bottom-right) and at what strength.
-Google moves the logo every few months; a new layout is one line in `LAYOUTS`.
+Google moves the logo every few months; a new layout is one line in `LAYOUTS`. The rows follow
+the layouts table of the team's watermark spec; where each came from is in `source` and in
+assets/manifest.json.
 """
 
 from dataclasses import dataclass
@@ -13,7 +15,12 @@ import numpy as np
 
 from .errors import ConfigError
 
-MAPS = ("48", "96", "96-20260520", "36-v2", "24-preview")  # shipped as assets/alpha_<name>.npy
+# Shipped as assets/alpha_<name>.npy.
+MAPS = ("48", "96", "96-20260520", "36-v2", "24-preview", "48-v2-still")
+# The Gemini 3.6 mark is the classic map at this strength: the least-squares scale of
+# assets/alpha_48-v2-still.npy (an average of 10 real 3.6 captures) on alpha_48.npy, NCC 0.99988.
+V2_STRENGTH = 0.5946
+V2_HALF_SCALE_SIZES = ((896, 1200), (1200, 896), (1376, 768), (768, 1376), (1024, 1024))
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,16 @@ class Layout:
     gain: float = 1.0  # blend strength: a_eff = gain * a
     margin_ref: int | None = None  # margin scales as margin * long_side / margin_ref
     search: int = 0  # also try positions up to this many px off, for approximate margins
+    # Ranking hints: substrings of the model ids that draw it, image sizes (w, h) it is seen at.
+    models: tuple[str, ...] = ()
+    sizes: tuple[tuple[int, int], ...] = ()
+    source: str = ""  # where the layout was seen or measured
+
+    def expected(self, width: int, height: int, model: str | None) -> bool:
+        """Whether the image's model or size says this layout is the likely one."""
+        if model and any(part in model.lower() for part in self.models):
+            return True
+        return (width, height) in self.sizes
 
     def origin(self, width: int, height: int) -> tuple[int, int]:
         """Top-left corner (x, y) of the logo box on a width x height image."""
@@ -35,13 +52,50 @@ class Layout:
 
 
 LAYOUTS: tuple[Layout, ...] = (
-    Layout("classic_small", "48", 48, 32),
-    Layout("classic_large", "96", 96, 64),
-    Layout("new_margin", "96-20260520", 96, 192),
-    Layout("large_margin_light", "48", 48, 96, gain=0.55),
-    Layout("v2_small", "36-v2", 36, 192, margin_ref=2752, search=3),
-    Layout("preview", "24-preview", 24, 48, gain=0.55),
-    Layout("classic_small_m89", "48", 48, 89),
+    Layout("classic_small", "48", 48, 32, source="spec: both sides <= 1024"),
+    Layout(
+        "classic_large",
+        "96",
+        96,
+        64,
+        models=("3.1",),
+        sizes=((2400, 1792), (1792, 2400)),
+        source="spec: both sides > 1024; real 2400x1792 Gemini 3.1 Pro outputs (shared/real)",
+    ),
+    Layout("new_margin", "96-20260520", 96, 192, source="spec: 2816x1536 from May 2026"),
+    Layout(
+        "large_margin_light",
+        "48",
+        48,
+        96,
+        gain=V2_STRENGTH,
+        models=("3.6",),
+        sizes=V2_HALF_SCALE_SIZES,
+        source="spec (gain estimated there at 0.55); the Gemini 3.6 still mark, 48 px at 96/96 "
+        "on 896x1200 and the half-scale free-tier sizes; gain from 10 real captures",
+    ),
+    Layout(
+        "v2_large",
+        "96",
+        96,
+        64,
+        gain=V2_STRENGTH,
+        models=("3.6",),
+        sizes=((2752, 1536), (1536, 2752), (1792, 2400), (2400, 1792), (2048, 2048)),
+        source="issue 14: the 3.6 mark at full scale, 96 px at 64/64; strength assumed that of "
+        "the 48 px capture (no 96 px capture yet), the gain fit corrects it per image",
+    ),
+    Layout(
+        "v2_small",
+        "36-v2",
+        36,
+        192,
+        margin_ref=2752,
+        search=3,
+        source="spec: some 1K outputs",
+    ),
+    Layout("preview", "24-preview", 24, 48, gain=0.55, source="spec: half-scale previews"),
+    Layout("classic_small_m89", "48", 48, 89, source="spec: 48 at 89/89 on 2752x1536"),
 )
 
 

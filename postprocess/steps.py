@@ -43,7 +43,8 @@ class DecodeStep:
 
 
 class WatermarkStep:
-    """Detects the visible logo over the layout catalogue and removes it from `pixels`.
+    """Detects the visible logo over the layout catalogue and removes it from `pixels`; the
+    artifact's `model`, when set, ranks the layouts that model is known to use first.
 
     Leaves the artifact untouched when nothing is detected, so the encode step passes the
     original bytes through.
@@ -72,6 +73,7 @@ class WatermarkStep:
         found, best, gain = await asyncio.to_thread(
             watermark.find_and_remove,
             artifact.pixels, self.layouts, self.threshold, self.min_gain, self.fit_gain,
+            artifact.model,
         )  # fmt: skip
         best_score = best.score if best else 0.0
         self.observer.watermark(found.layout.name if found else None, best_score)
@@ -90,6 +92,8 @@ class WatermarkStep:
             "x": found.x,
             "y": found.y,
         }
+        if self.fit_gain and found.channel_gains:
+            artifact.report[self.name]["channel_gains"] = [round(g, 3) for g in found.channel_gains]
         first_row = found.y
         if artifact.changed_from_row is not None:
             first_row = min(first_row, artifact.changed_from_row)

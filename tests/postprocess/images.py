@@ -8,7 +8,7 @@ from PIL import Image
 from skimage import data
 
 from postprocess.layouts import Layout, alpha_map
-from postprocess.watermark import blend
+from postprocess.watermark import Gains, blend
 
 SCENES = ("astronaut", "coffee", "chelsea")
 _TILES = ("astronaut", "coffee", "chelsea", "rocket", "immunohistochemistry")
@@ -46,12 +46,36 @@ def mosaic(width: int, height: int) -> np.ndarray:
     return out
 
 
-def watermarked(clean: np.ndarray, layout: Layout) -> np.ndarray:
-    """A copy of `clean` with `layout`'s logo blended in where the layout puts it."""
+def background(kind: str, width: int, height: int) -> np.ndarray:
+    """A synthetic background: "flat" (dark), "gradient", "noise" (uniform) or "photo"."""
+    if kind == "flat":
+        return np.full((height, width, 3), 40, dtype=np.uint8)
+    if kind == "gradient":
+        ramp = np.linspace(0, 255, width, dtype=np.float32)[None, :]
+        ramp = ramp * np.linspace(0.3, 1.0, height, dtype=np.float32)[:, None]
+        return np.repeat(np.rint(ramp).astype(np.uint8)[..., None], 3, axis=2)
+    if kind == "noise":
+        return np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    if kind == "photo":
+        return scene("astronaut", width, height).copy()
+    raise ValueError(f"unknown background {kind!r}")
+
+
+def watermarked(
+    clean: np.ndarray, layout: Layout, alpha: np.ndarray | None = None, gain: Gains | None = None
+) -> np.ndarray:
+    """A copy of `clean` with `layout`'s logo blended in where the layout puts it; `alpha` and
+    `gain` (one or per channel) replace the layout's map and gain, e.g. with a real capture."""
     pixels = clean.copy()
     x, y = layout.origin(pixels.shape[1], pixels.shape[0])
-    blend(pixels, x, y, alpha_map(layout.map), layout.gain)
+    alpha = alpha_map(layout.map) if alpha is None else alpha
+    blend(pixels, x, y, alpha, layout.gain if gain is None else gain)
     return pixels
+
+
+def lossy(pixels: np.ndarray, format: str = "JPEG", quality: int = 90) -> np.ndarray:
+    """`pixels` after a round trip through a lossy codec."""
+    return pixels_of(encode(pixels, format, quality=quality)).copy()
 
 
 def encode(pixels: np.ndarray, format: str = "PNG", **options: object) -> bytes:
