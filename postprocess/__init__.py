@@ -14,7 +14,7 @@ Only the visible logo is removed; the invisible SynthID mark is not.
 
 from .artifact import ImageArtifact
 from .codec import ImageInfo, decode, encode_jpeg, encode_png, probe
-from .errors import ConfigError, InvalidImageError, PostprocessError, StorageError
+from .errors import InvalidImageError, PipelineConfigError, PostprocessError, StorageError
 from .layouts import LAYOUTS, Layout
 from .naming import keyword, object_name
 from .pipeline import DEFAULT_STEPS, Pipeline, build_step
@@ -25,7 +25,6 @@ from .storage import LocalStorage, S3Storage, Storage, build_storage
 __all__ = [
     "DEFAULT_STEPS",
     "LAYOUTS",
-    "ConfigError",
     "DecodeStep",
     "EncodeStep",
     "ImageArtifact",
@@ -35,6 +34,7 @@ __all__ = [
     "LocalStorage",
     "NullObserver",
     "Pipeline",
+    "PipelineConfigError",
     "PipelineObserver",
     "PostprocessError",
     "S3Storage",

@@ -2,7 +2,7 @@
 
     PostprocessError
     ├── InvalidImageError   not an image, unsupported, truncated, or over the size limits
-    ├── ConfigError         a pipeline step or storage config that cannot be built
+    ├── PipelineConfigError a pipeline step or storage config that cannot be built
     └── StorageError        an upload or read failed; the message never holds credentials
 
 Callers catch `PostprocessError`. Inside a pipeline every step failure falls back to the image
@@ -18,7 +18,7 @@ class InvalidImageError(PostprocessError):
     """The bytes are not a decodable image within the configured limits."""
 
 
-class ConfigError(PostprocessError):
+class PipelineConfigError(PostprocessError):
     """A pipeline step or storage config is invalid (unknown step, bad option, ...)."""
 
 

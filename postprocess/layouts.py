@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ConfigError
+from .errors import PipelineConfigError
 
 # Shipped as assets/alpha_<name>.npy.
 MAPS = ("48", "96", "96-20260520", "36-v2", "24-preview", "48-v2-still")
@@ -119,15 +119,17 @@ def select_layouts(entries: list[str | dict[str, Any]] | None) -> tuple[Layout, 
     for entry in entries:
         if isinstance(entry, str):
             if entry not in known:
-                raise ConfigError(f"unknown watermark layout {entry!r}; known: {list(known)}")
+                raise PipelineConfigError(
+                    f"unknown watermark layout {entry!r}; known: {list(known)}"
+                )
             chosen.append(known[entry])
             continue
         try:
             layout = Layout(**entry)
         except TypeError as exc:
-            raise ConfigError(f"bad watermark layout {entry!r}: {exc}") from None
+            raise PipelineConfigError(f"bad watermark layout {entry!r}: {exc}") from None
         if layout.map not in MAPS or alpha_map(layout.map).shape != (layout.size, layout.size):
-            raise ConfigError(
+            raise PipelineConfigError(
                 f"layout {layout.name!r}: map must be one of {MAPS} and match size {layout.size}"
             )
         chosen.append(layout)

@@ -17,7 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from .artifact import ImageArtifact
-from .errors import ConfigError, StorageError
+from .errors import PipelineConfigError, StorageError
 from .step import NullObserver, PipelineObserver, Step, StepContext
 from .steps import BUILTIN_STEPS
 from .storage.base import Storage
@@ -45,7 +45,7 @@ class Pipeline:
         storage: Storage | None = None,
         observer: PipelineObserver | None = None,
     ) -> "Pipeline":
-        """Build the steps of `config` (default `DEFAULT_STEPS`); raises `ConfigError`."""
+        """Build the steps of `config` (default `DEFAULT_STEPS`); raises `PipelineConfigError`."""
         context = StepContext(storage, observer or NullObserver())
         steps = [
             build_step(entry, context)
@@ -88,42 +88,44 @@ class Pipeline:
 
 def _enabled(entry: Mapping[str, Any]) -> bool:
     if not isinstance(entry, Mapping):
-        raise ConfigError(f"a step entry must be a mapping like {{'step': 'decode'}}: {entry!r}")
+        raise PipelineConfigError(
+            f"a step entry must be a mapping like {{'step': 'decode'}}: {entry!r}"
+        )
     enabled = entry.get("enabled", True)
     if not isinstance(enabled, bool):
-        raise ConfigError(f"step {entry.get('step')!r}: 'enabled' must be true or false")
+        raise PipelineConfigError(f"step {entry.get('step')!r}: 'enabled' must be true or false")
     return enabled
 
 
 def build_step(entry: Mapping[str, Any], context: StepContext) -> Step:
     """One step from its config entry."""
     if not isinstance(entry.get("step"), str):
-        raise ConfigError(f"a step entry needs a 'step' name: {entry!r}")
+        raise PipelineConfigError(f"a step entry needs a 'step' name: {entry!r}")
     name = entry["step"]
     options = {key: value for key, value in entry.items() if key not in ("step", "enabled")}
     target = BUILTIN_STEPS.get(name) or _import(name)
     if isinstance(target, Step) and not isinstance(target, type):
         if options:
-            raise ConfigError(f"step {name!r} is an object and takes no options")
+            raise PipelineConfigError(f"step {name!r} is an object and takes no options")
         return target
     if not callable(target):
-        raise ConfigError(f"step {name!r} is neither a step nor a step factory")
+        raise PipelineConfigError(f"step {name!r} is neither a step nor a step factory")
     try:
         step = target(context, **options)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"step {name!r}: {exc}") from None
+        raise PipelineConfigError(f"step {name!r}: {exc}") from None
     if not isinstance(step, Step):
-        raise ConfigError(f"step {name!r} did not build a step (no name/process)")
+        raise PipelineConfigError(f"step {name!r} did not build a step (no name/process)")
     return step
 
 
 def _import(path: str) -> Any:
     module_name, _, attribute = path.rpartition(".")
     if not module_name:
-        raise ConfigError(
+        raise PipelineConfigError(
             f"unknown step {path!r}: use one of {sorted(BUILTIN_STEPS)} or a dotted path"
         )
     try:
         return getattr(importlib.import_module(module_name), attribute)
     except (ImportError, AttributeError) as exc:
-        raise ConfigError(f"cannot import step {path!r}: {exc}") from None
+        raise PipelineConfigError(f"cannot import step {path!r}: {exc}") from None

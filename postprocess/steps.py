@@ -12,7 +12,7 @@ import numpy as np
 
 from . import codec, png, watermark
 from .artifact import ImageArtifact
-from .errors import ConfigError
+from .errors import PipelineConfigError
 from .layouts import select_layouts
 from .naming import DEFAULT_PREFIX, object_name
 from .step import StepContext
@@ -119,7 +119,7 @@ class EncodeStep:
         splice: bool = True,
     ) -> None:
         if format not in ("png", "auto"):
-            raise ConfigError(f"encode format must be 'png' or 'auto', not {format!r}")
+            raise PipelineConfigError(f"encode format must be 'png' or 'auto', not {format!r}")
         self.format = format
         self.level = level
         self.quality = quality
@@ -159,7 +159,7 @@ class StoreStep:
 
     def __init__(self, context: StepContext, prefix: str = DEFAULT_PREFIX) -> None:
         if context.storage is None:
-            raise ConfigError("the store step needs a storage")
+            raise PipelineConfigError("the store step needs a storage")
         self.storage = context.storage
         self.prefix = prefix
 

@@ -1,4 +1,3 @@
-import os
+"""gemini-proxy: Gemini web accounts served as OpenAI-compatible and Gemini-native APIs."""
 
-# Importing litellm otherwise fetches its model cost map from the network.
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+import providers  # noqa: F401  (first: it keeps litellm's cost map offline)

@@ -6,8 +6,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from postprocess import ConfigError as PostprocessConfigError
-from postprocess import Pipeline, build_storage
+from postprocess import Pipeline, PipelineConfigError, build_storage
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
@@ -37,7 +36,7 @@ def create_app(
     try:
         storage = build_storage(settings.storage.options(server.data_dir, server.public_base_url))
         pipeline = Pipeline.from_config(settings.images.pipeline, storage=storage, observer=metrics)
-    except PostprocessConfigError as exc:
+    except PipelineConfigError as exc:
         raise ConfigError(f"images/storage: {exc}") from None
 
     @asynccontextmanager

@@ -1,5 +1,3 @@
-import os
-
-os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+import providers  # noqa: F401  (first: it keeps litellm's cost map offline)
 
 pytest_plugins = ["tests.fakes.pytest_plugin", "tests.databases", "tests.s3"]

@@ -83,10 +83,6 @@ class LiveServer:
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
-    @property
-    def services(self) -> Any:
-        return self.app.state.services
-
     def __enter__(self) -> Self:
         self._thread.start()
         deadline = time.monotonic() + 30

@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import PipelineConfigError
 from .base import Storage, StorageError, check_name
 from .local import LocalStorage
 from .s3 import S3Storage
@@ -20,8 +20,8 @@ def build_storage(config: Mapping[str, Any] | None = None) -> Storage:
         "s3": S3Storage,
     }
     if kind not in classes:
-        raise ConfigError(f"unknown storage type {kind!r}; use 'local' or 's3'")
+        raise PipelineConfigError(f"unknown storage type {kind!r}; use 'local' or 's3'")
     try:
         return classes[kind](**options)
     except (TypeError, ValueError) as exc:
-        raise ConfigError(f"storage {kind!r}: {exc}") from None
+        raise PipelineConfigError(f"storage {kind!r}: {exc}") from None

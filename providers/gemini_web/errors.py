@@ -61,7 +61,6 @@ _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
     (gemini_webapi.APIError, _Outcome(502, "upstream", "Gemini web request failed")),
     (gemini_webapi.GeminiError, _Outcome(502, "upstream", "Gemini web returned an error")),
     (RequestException, _Outcome(502, "network", "Could not reach Gemini web")),
-    (AssertionError, _Outcome(400, "bad_prompt", "The prompt is empty")),
 )
 
 

@@ -91,6 +91,8 @@ class GeminiWebLLM(CustomLLM):
             prompt = build_prompt(messages, tools)
         except (PromptError, ToolError) as exc:
             raise GeminiWebError(400, str(exc), reason="bad_request") from None
+        if not prompt.text.strip():
+            raise GeminiWebError(400, "The prompt is empty", reason="bad_prompt")
         prompt.attachments.extend(extra_files or [])
         account = self.accounts.get(params.get("account"))
         client = await account.client()
@@ -104,7 +106,11 @@ class GeminiWebLLM(CustomLLM):
             attachment_files(prompt.attachments, limit) as files,
             self.gate.hold(account.name),
         ):
-            yield _Turn(prompt, account, client, web_model, files, tools)
+            try:
+                yield _Turn(prompt, account, client, web_model, files, tools)
+            except Exception as exc:
+                # Mapped before it leaves the gate, which paces on its status.
+                raise self._fail(exc, model, account) from None
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:
         error = map_exception(exc, model)

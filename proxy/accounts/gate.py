@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from providers.gemini_web import GeminiWebError
-from providers.gemini_web.errors import map_exception
 from proxy.core.clock import Clock
 from proxy.core.limits import (
     ConcurrencyPool,
@@ -45,7 +44,8 @@ class AccountLimits:
                 try:
                     yield
                 except Exception as exc:
-                    pacer.record(map_exception(exc).status_code)
+                    # The provider hands every failure over as a GeminiWebError with a status.
+                    pacer.record(getattr(exc, "status_code", 502))
                     raise
                 pacer.record(200)
         except LimitError as exc:

@@ -190,7 +190,7 @@ class ImageService:
         seed = None if drawing.name_seed is None else f"{drawing.name_seed}:{index}"
         artifact = ImageArtifact(
             data, _mime(data), prompt=drawing.prompt, base_url=drawing.base_url,
-            name_seed=seed, named_at=drawing.named_at,
+            name_seed=seed, named_at=drawing.named_at, model=drawing.model,
         )  # fmt: skip
         try:
             result = await self.pipeline.run(artifact, skip=() if drawing.want_url else {"store"})

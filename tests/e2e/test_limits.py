@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from proxy.core.clock import FakeClock
+from tests.clocks import FakeClock
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply
 from tests.live import LiveServer, poll, settings_for_fake
 

@@ -5,10 +5,10 @@ import numpy as np
 import pytest
 
 from postprocess import (
-    ConfigError,
     ImageArtifact,
     LocalStorage,
     Pipeline,
+    PipelineConfigError,
     StepContext,
     StorageError,
 )
@@ -230,5 +230,5 @@ async def test_jpeg_input_can_stay_jpeg_or_become_png():
     ],
 )
 def test_bad_configs_are_rejected_with_a_clear_message(config, message):
-    with pytest.raises(ConfigError, match=message):
+    with pytest.raises(PipelineConfigError, match=message):
         Pipeline.from_config(config)

@@ -3,7 +3,7 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from postprocess import ConfigError, S3Storage, StorageError, build_storage
+from postprocess import PipelineConfigError, S3Storage, StorageError, build_storage
 from tests.s3 import ACCESS_KEY, BUCKET, SECRET_KEY
 
 
@@ -89,5 +89,5 @@ async def test_credentials_in_a_server_message_are_scrubbed(endpoint, monkeypatc
 
 def test_build_storage_makes_s3_and_rejects_unknown_types(endpoint):
     assert isinstance(build_storage({"type": "s3", "bucket": BUCKET}), S3Storage)
-    with pytest.raises(ConfigError, match="unknown storage type"):
+    with pytest.raises(PipelineConfigError, match="unknown storage type"):
         build_storage({"type": "ftp"})

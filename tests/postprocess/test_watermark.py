@@ -3,7 +3,7 @@ import pytest
 
 from postprocess import watermark
 from postprocess.codec import decode
-from postprocess.errors import ConfigError
+from postprocess.errors import PipelineConfigError
 from postprocess.layouts import LAYOUTS, Layout, alpha_map, select_layouts
 
 from .images import SCENES, encode, logo_psnr, scene, watermarked
@@ -102,7 +102,7 @@ def test_a_layout_added_by_config_is_detected():
     ["nope", {"name": "x", "map": "48", "size": 96, "margin": 1}, {"name": "x", "map": "zz"}],
 )
 def test_bad_layout_config_is_rejected(entry):
-    with pytest.raises(ConfigError):
+    with pytest.raises(PipelineConfigError):
         select_layouts([entry])
 
 

@@ -6,10 +6,11 @@ import pytest
 
 from providers.gemini_web import AccountPool, GeminiWebError, GeminiWebSettings
 from proxy.accounts.gate import AccountLimits
-from proxy.core.clock import FakeClock, SystemClock
+from proxy.core.clock import SystemClock
 from proxy.core.limits import LimitsSettings
 from proxy.core.metrics import Metrics
 from proxy.status.live_metrics import LiveState
+from tests.clocks import FakeClock
 
 
 def gate(**pool: int) -> AccountLimits:

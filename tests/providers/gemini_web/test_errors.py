@@ -19,7 +19,7 @@ from providers.gemini_web.errors import map_exception
         (gemini_webapi.APIError("Batch execution failed with status code 429"), 429, None),
         (gemini_webapi.GeminiError("lost"), 502, None),
         (HTTPError("HTTP Error 413"), 502, None),
-        (AssertionError(), 400, None),
+        (AssertionError(), 502, None),  # a library assertion is no client error
         (RuntimeError("boom"), 502, None),
     ],
 )

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import pytest
 
-from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore
+from tests.clocks import FakeClock
 from tests.proxy.jobs.support import ManualClock, wall_clock
 
 

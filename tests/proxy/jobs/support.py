@@ -5,7 +5,7 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
-from proxy.core.clock import FakeClock
+from tests.clocks import FakeClock
 
 EPOCH = datetime(2025, 12, 26, 10, 0, tzinfo=UTC)
 

@@ -5,8 +5,8 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore
+from tests.clocks import FakeClock
 
 LEASE = 30.0
 

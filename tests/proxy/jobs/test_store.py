@@ -6,8 +6,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore, TaskState
+from tests.clocks import FakeClock
 
 CONTRACT_KEYS = {
     "batch_id",

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from proxy.core.clock import FakeClock
 from proxy.jobs import JobStore, JobWorker, TaskInfo
+from tests.clocks import FakeClock
 from tests.proxy.jobs.support import FrozenClock, eventually
 
 LEASE = 30.0

@@ -2,8 +2,8 @@ from ipaddress import IPv4Network, IPv6Network
 
 import pytest
 
-from proxy.core.clock import FakeClock
 from proxy.core.limits import ClientLimiter, ClientLimits, SlidingWindow, client_ip
+from tests.clocks import FakeClock
 
 IP = "203.0.113.7"
 MODEL = "gemini-2.5-flash"

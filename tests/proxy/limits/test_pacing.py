@@ -3,8 +3,8 @@ import random
 
 import pytest
 
-from proxy.core.clock import FakeClock
 from proxy.core.limits import Pacer, PacingSettings, PacingStats
+from tests.clocks import FakeClock
 
 from .manual_clock import ManualClock, settle
 

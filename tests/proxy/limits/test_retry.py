@@ -3,8 +3,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from proxy.core.clock import FakeClock
 from proxy.core.limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
+from tests.clocks import FakeClock
 
 
 class UpstreamError(Exception):
