@@ -26,6 +26,9 @@ class GeminiWebSettings(BaseModel):
     """Whole-request bound; the Router does not enforce timeouts on custom providers."""
     idle_timeout: float = Field(default=120.0, gt=0)
     """Longest silence allowed between two streamed frames."""
+    abandon_grace: float = Field(default=10.0, gt=0)
+    """Seconds a call we gave up on (timeout, client gone) has to end its upstream request before
+    the account's session is closed to end it; the account's slot stays held meanwhile."""
     refresh_interval: float = Field(default=600.0, ge=60)
     """Seconds between `__Secure-1PSIDTS` rotations (the library clamps below 60)."""
     temporary_chats: bool = True

@@ -89,7 +89,9 @@ def test_a_client_that_disconnects_frees_its_slot(
 ) -> None:
     fake_gemini.script(Reply(text="one two three four five six", frames=6))
     fake_gemini.stall(after_frames=2, seconds=20)
-    with LiveServer(settings_for_fake(str(tmp_path), gemini_web={"idle_timeout": 20})) as live:
+    # The upstream stalls until it sees a hang-up: the session is closed after abandon_grace.
+    web = {"idle_timeout": 20, "abandon_grace": 0.3}
+    with LiveServer(settings_for_fake(str(tmp_path), gemini_web=web)) as live:
         body = {"messages": [{"role": "user", "content": "x"}], "stream": True}
         with httpx.stream("POST", f"{live.url}{CHAT}", json=body, timeout=30) as response:
             lines = response.iter_lines()  # kept: dropping the iterator closes the response
@@ -98,6 +100,7 @@ def test_a_client_that_disconnects_frees_its_slot(
             assert httpx.get(f"{live.url}/health").json()["concurrency"]["available"] == 1
         free = lambda: httpx.get(f"{live.url}/health").json()["concurrency"]["available"] == 2  # noqa: E731
         poll(free, "the slot to be freed", seconds=2)
+        assert fake_gemini.open_generates("psid-main") == 0
 
 
 def test_upstream_429_is_retried_2_4_8_16_32_then_given_up(
