@@ -13,6 +13,7 @@ from postprocess import Pipeline, Storage, build_storage
 from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
 from proxy.accounts.gate import AccountLimits
 from proxy.core.catalogue import image_variant
+from proxy.core.client_urls import url_inliner
 from proxy.core.clock import Clock
 from proxy.core.config import ConfigError, Settings
 from proxy.core.errors import BadRequest, ProxyError, RateLimited
@@ -138,7 +139,10 @@ async def build_services(
     accounts = AccountPool(settings.accounts, settings.gemini_web)
     gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
     configure_litellm(settings, GeminiWebLLM(accounts, gate), plugins)
-    upstream = Upstream(build_router(settings), settings.limits.retry, clock, metrics)
+    upstream = Upstream(
+        build_router(settings), settings.limits.retry, clock, metrics,
+        prepare=url_inliner(settings.gemini_web),
+    )  # fmt: skip
     storage, pipeline = images
     image_service = ImageService(upstream, pipeline, settings.storage.type, metrics)
     jobs = JobStore(

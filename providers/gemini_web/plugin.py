@@ -34,6 +34,7 @@ from .accounts import Account, AccountPool
 from .attachments import attachment_files
 from .deadline import Inflight
 from .errors import GeminiWebError, map_exception
+from .fetch import SafeFetcher
 from .gate import AccountGate, OpenGate
 from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
@@ -78,6 +79,8 @@ class GeminiWebLLM(CustomLLM):
         super().__init__()
         self.accounts = accounts
         self.gate = gate or OpenGate()
+        options = accounts.options
+        self.fetcher = SafeFetcher(options.url_fetch, options.max_attachment_bytes)
         # Slots waiting for abandoned upstream calls to end (kept referenced until then).
         self._releases: set[asyncio.Task[None]] = set()
 
@@ -105,7 +108,7 @@ class GeminiWebLLM(CustomLLM):
             raise
         options = self.accounts.options
         inflight = Inflight(options.abandon_grace, client.close)
-        async with attachment_files(prompt.attachments, options.max_attachment_bytes) as files:
+        async with attachment_files(prompt.attachments, self.fetcher) as files:
             gate = self.gate.hold(account.name)
             await gate.__aenter__()
             try:
