@@ -10,6 +10,7 @@ from proxy.chat import routes as openai
 from proxy.core.clock import Clock, SystemClock
 from proxy.core.config import Settings, load_settings
 from proxy.core.handlers import install_error_handlers
+from proxy.core.input_guard import InputGuard
 from proxy.core.metrics import Metrics
 from proxy.core.middleware import BodyLimit, RequestMetrics
 from proxy.core.routing import load_plugins
@@ -41,6 +42,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
             await services.close()
 
     app = FastAPI(title="gemini-proxy", version=PACKAGE_VERSION, lifespan=lifespan)
+    app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
