@@ -13,6 +13,7 @@ from proxy.core.handlers import install_error_handlers
 from proxy.core.input_guard import InputGuard
 from proxy.core.metrics import Metrics
 from proxy.core.middleware import BodyLimit, RequestMetrics
+from proxy.core.openapi import install_openapi
 from proxy.core.routing import load_plugins
 from proxy.core.version import PACKAGE_VERSION
 from proxy.gemini import routes as gemini
@@ -46,6 +47,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None) -> FastAPI:
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
+    install_openapi(app)
     app.include_router(info.health_router)
     app.include_router(info.router)
     app.include_router(metrics_routes.router)

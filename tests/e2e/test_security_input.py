@@ -126,3 +126,10 @@ def test_x_forwarded_for_from_an_untrusted_peer_does_not_change_the_quota_key(
         again = httpx.post(f"{live.url}{CHAT}", json=body, headers={"X-Forwarded-For": "5.6.7.8"})
     assert first.status_code == 200
     assert again.status_code == 429
+
+
+def test_the_openapi_document_states_400_not_422(http: httpx.Client) -> None:
+    document = http.get("/openapi.json").json()
+    operation = document["paths"][CHAT]["post"]
+    assert "400" in operation["responses"] and "422" not in operation["responses"]
+    assert '"422"' not in str(document).replace("'", '"')
