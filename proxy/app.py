@@ -12,8 +12,10 @@ from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
 from proxy.core.config import ConfigError, Settings, load_settings
 from proxy.core.handlers import install_error_handlers
+from proxy.core.input_guard import InputGuard
 from proxy.core.metrics import MULTIPROCESS_ENV, Metrics
 from proxy.core.middleware import BodyLimit, RequestMetrics
+from proxy.core.openapi import install_openapi
 from proxy.core.routing import load_plugins
 from proxy.core.version import PACKAGE_VERSION
 from proxy.gemini import routes as gemini
@@ -49,9 +51,11 @@ def create_app(
 
     app = FastAPI(title="gemini-proxy", version=PACKAGE_VERSION, lifespan=lifespan)
     app.state.api_keys = tuple(k.get_secret_value().encode() for k in settings.auth.api_keys)
+    app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
+    install_openapi(app)
     for module in (status, chat, images, batches, gemini):
         app.include_router(module.router)
     app.include_router(status.open_router)

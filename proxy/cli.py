@@ -11,6 +11,7 @@ import uvicorn
 from proxy.app import create_app
 from proxy.core.config import CONFIG_ENV, ConfigError, load_settings
 from proxy.core.metrics import MULTIPROCESS_ENV
+from proxy.serving import uvicorn_options
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,10 +47,10 @@ def main(argv: list[str] | None = None) -> int:
         os.environ[MULTIPROCESS_ENV] = str(metrics_dir.resolve())
         uvicorn.run(
             "proxy.app:app_from_environment", factory=True, host=host, port=port,
-            workers=args.workers, log_level=settings.server.log_level.lower(),
+            workers=args.workers, **uvicorn_options(settings),
         )  # fmt: skip
     else:
-        uvicorn.run(app, host=host, port=port, log_level=settings.server.log_level.lower())
+        uvicorn.run(app, host=host, port=port, **uvicorn_options(settings))
     return 0
 
 

@@ -15,6 +15,7 @@ from proxy.accounts.gate import AccountLimits
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Admission
+from proxy.core.client_urls import url_inliner
 from proxy.core.clock import Clock
 from proxy.core.config import Settings
 from proxy.core.limits import ClientLimiter
@@ -60,7 +61,10 @@ async def wired(
             )
         )
         router = build_router(settings)
-        upstream = Upstream(router, settings.limits.retry, clock, metrics)
+        upstream = Upstream(
+            router, settings.limits.retry, clock, metrics,
+            prepare=url_inliner(settings.gemini_web),
+        )  # fmt: skip
         models = ModelCatalog(settings, frozenset(router.model_names))
         admission = Admission(
             settings, models, ClientLimiter(settings.limits.client, clock), metrics

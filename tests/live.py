@@ -18,6 +18,7 @@ import uvicorn
 from proxy.app import create_app
 from proxy.core.clock import Clock
 from proxy.core.config import Settings, parse_settings
+from proxy.serving import uvicorn_options
 
 T = TypeVar("T")
 
@@ -77,8 +78,9 @@ class LiveServer:
         self.app = create_app(settings, clock=clock)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        options = {**uvicorn_options(settings), "log_level": log_level}
         config = uvicorn.Config(
-            self.app, host="127.0.0.1", port=self.port, log_level=log_level, lifespan="on"
+            self.app, host="127.0.0.1", port=self.port, lifespan="on", **options
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)

@@ -6,10 +6,11 @@ account; optional with a single account) and `web_model` (the Gemini web model t
 
 import asyncio
 import base64
+import contextlib
 import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,8 +32,9 @@ from litellm.types.utils import (
 
 from .accounts import Account, AccountPool
 from .attachments import attachment_files
-from .deadline import within
+from .deadline import Inflight
 from .errors import GeminiWebError, map_exception
+from .fetch import SafeFetcher
 from .gate import AccountGate, OpenGate
 from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
@@ -60,6 +62,7 @@ class _Turn:
     web_model: AvailableModel | None
     files: list[Path]
     tools: ToolSpec | None
+    inflight: Inflight
 
     def generate_kwargs(self, temporary: bool) -> dict[str, Any]:
         # current_retry=0: the library's own retries sleep 5..25 s and re-init; ours apply instead.
@@ -76,6 +79,10 @@ class GeminiWebLLM(CustomLLM):
         super().__init__()
         self.accounts = accounts
         self.gate = gate or OpenGate()
+        options = accounts.options
+        self.fetcher = SafeFetcher(options.url_fetch, options.max_attachment_bytes)
+        # Slots waiting for abandoned upstream calls to end (kept referenced until then).
+        self._releases: set[asyncio.Task[None]] = set()
 
     @asynccontextmanager
     async def _turn(
@@ -101,16 +108,42 @@ class GeminiWebLLM(CustomLLM):
         except GeminiWebError as exc:
             account.record_failure(exc)
             raise
-        limit = self.accounts.options.max_attachment_bytes
-        async with (
-            attachment_files(prompt.attachments, limit) as files,
-            self.gate.hold(account.name),
-        ):
+        options = self.accounts.options
+        inflight = Inflight(options.abandon_grace, client.close)
+        async with attachment_files(prompt.attachments, self.fetcher) as files:
+            gate = self.gate.hold(account.name)
+            await gate.__aenter__()
             try:
-                yield _Turn(prompt, account, client, web_model, files, tools)
+                yield _Turn(prompt, account, client, web_model, files, tools, inflight)
             except Exception as exc:
                 # Mapped before it leaves the gate, which paces on its status.
-                raise self._fail(exc, model, account) from None
+                error = self._fail(exc, model, account)
+                await self._leave(gate, inflight, error)
+                raise error from None
+            except BaseException as exc:
+                if not await self._leave(gate, inflight, exc):
+                    raise
+            else:
+                await self._leave(gate, inflight, None)
+
+    async def _leave(
+        self, gate: AbstractAsyncContextManager[None], inflight: Inflight, exc: BaseException | None
+    ) -> bool | None:
+        """Leave the gate now, or once the upstream calls the turn gave up on have ended: the
+        slot is held for as long as Gemini web still serves the account's request."""
+        error = (type(exc), exc, exc.__traceback__) if exc is not None else (None, None, None)
+        if inflight.settled:
+            return await gate.__aexit__(*error)
+
+        async def release() -> None:
+            await inflight.settle()
+            with contextlib.suppress(Exception):
+                await gate.__aexit__(*error)
+
+        task = asyncio.create_task(release())
+        self._releases.add(task)
+        task.add_done_callback(self._releases.discard)
+        return False
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:
         error = map_exception(exc, model)
@@ -137,13 +170,17 @@ class GeminiWebLLM(CustomLLM):
             async with self._turn(model, messages, params, extra_files) as turn:
                 if logging_obj is not None:
                     logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                output = await within(
+                output = await turn.inflight.within(
                     turn.client.generate_content(
                         turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
                     ),
                     deadline - clock.time(),
                 )
-                extra = await within(then(turn, output), deadline - clock.time()) if then else None
+                extra = (
+                    await turn.inflight.within(then(turn, output), deadline - clock.time())
+                    if then
+                    else None
+                )
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None
         return turn, output, extra
@@ -198,21 +235,26 @@ class GeminiWebLLM(CustomLLM):
                 stream = turn.client.generate_content_stream(
                     turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
                 )
-                while True:
-                    left = min(options.idle_timeout, deadline - asyncio.get_running_loop().time())
-                    try:
-                        output = await within(anext(stream), left)
-                    except StopAsyncIteration:
-                        break
-                    text += output.text_delta
-                    shown = reply.feed(output.text_delta) if reply else output.text_delta
-                    delta = Delta(content=shown or None)
-                    if output.thoughts_delta:
-                        delta.reasoning_content = output.thoughts_delta  # type: ignore[attr-defined]
-                    if delta.content or output.thoughts_delta:
-                        yield ModelResponseStream(
-                            model=model, choices=[StreamingChoices(index=0, delta=delta)]
+                finished = False
+                try:
+                    while True:
+                        left = min(
+                            options.idle_timeout, deadline - asyncio.get_running_loop().time()
                         )
+                        try:
+                            output = await turn.inflight.within(anext(stream), left)
+                        except StopAsyncIteration:
+                            finished = True
+                            break
+                        text += output.text_delta
+                        delta = self._delta(output, reply)
+                        if delta is not None:
+                            yield ModelResponseStream(
+                                model=model, choices=[StreamingChoices(index=0, delta=delta)]
+                            )
+                finally:
+                    if not finished:  # timed out, failed, or the client went away
+                        turn.inflight.close_stream(stream)
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None
         rest, calls = reply.finish() if reply else ("", [])
@@ -232,6 +274,16 @@ class GeminiWebLLM(CustomLLM):
             ],
             usage=_usage(turn.prompt.text, text),
         )
+
+    @staticmethod
+    def _delta(output: ModelOutput, reply: ReplyFilter | None) -> Delta | None:
+        shown = reply.feed(output.text_delta) if reply else output.text_delta
+        if not shown and not output.thoughts_delta:
+            return None
+        delta = Delta(content=shown or None)
+        if output.thoughts_delta:
+            delta.reasoning_content = output.thoughts_delta  # type: ignore[attr-defined]
+        return delta
 
     async def aimage_generation(  # type: ignore[override]
         self,

@@ -15,6 +15,17 @@ class AccountSettings(BaseModel):
     """Upstream proxy for this account; without it the standard HTTPS_PROXY variables apply."""
 
 
+class UrlFetchSettings(BaseModel):
+    """`gemini_web.url_fetch`: how client-supplied URLs are fetched."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    allow_hosts: list[str] = []
+    """Host names, IPs or CIDRs fetched even when they resolve to internal addresses."""
+    timeout: float = Field(default=20.0, gt=0)
+    """Deadline for one URL, every redirect and byte included."""
+
+
 class GeminiWebSettings(BaseModel):
     """How the provider drives `gemini_webapi` clients."""
 
@@ -26,10 +37,14 @@ class GeminiWebSettings(BaseModel):
     """Whole-request bound; the Router does not enforce timeouts on custom providers."""
     idle_timeout: float = Field(default=120.0, gt=0)
     """Longest silence allowed between two streamed frames."""
+    abandon_grace: float = Field(default=10.0, gt=0)
+    """Seconds a call we gave up on (timeout, client gone) has to end its upstream request before
+    the account's session is closed to end it; the account's slot stays held meanwhile."""
     refresh_interval: float = Field(default=600.0, ge=60)
     """Seconds between `__Secure-1PSIDTS` rotations (the library clamps below 60)."""
     temporary_chats: bool = True
     """Keep proxied conversations out of the account's Gemini history."""
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    url_fetch: UrlFetchSettings = UrlFetchSettings()
     log_level: str = "WARNING"
     """Level at which gemini_webapi's loguru output is forwarded into standard logging."""

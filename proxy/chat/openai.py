@@ -8,7 +8,7 @@ import json
 from typing import Any, Literal
 
 from litellm.types.utils import ModelResponse, ModelResponseStream
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from proxy.chat.call import ChatCall, ChatOptions
 
@@ -46,6 +46,9 @@ class ToolCall(BaseModel):
     function: CalledFunction
 
 
+_PART_TYPES = frozenset({"text", "image_url"})
+
+
 class ChatMessage(BaseModel):
     model_config = ConfigDict(extra="allow")
 
@@ -53,6 +56,15 @@ class ChatMessage(BaseModel):
     content: str | list[dict[str, Any]] | None = None
     tool_calls: list[ToolCall] | None = None
     tool_call_id: str | None = None
+
+    @field_validator("content")
+    @classmethod
+    def _known_parts(cls, content: Any) -> Any:
+        # Checked here: litellm fails on unknown parts with a plain exception (a 5xx, retried).
+        for part in content if isinstance(content, list) else []:
+            if part.get("type") not in _PART_TYPES:
+                raise ValueError(f"unsupported content part type: {part.get('type')!r}")
+        return content
 
 
 class ChatRequest(BaseModel):

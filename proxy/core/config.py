@@ -36,6 +36,8 @@ class ServerSettings(BaseModel):
     """Absolute base for URLs we hand out (images); default: the request's own base URL."""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     max_prompt_chars: int = Field(default=1_000_000, gt=0)
+    keep_alive_seconds: float = Field(default=5.0, gt=0)
+    """Idle keep-alive connections are closed after this."""
     log_level: str = "INFO"
 
 

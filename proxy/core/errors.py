@@ -4,6 +4,7 @@
     ├── BadRequest (400 INVALID_ARGUMENT)
     ├── Unauthorized (401 UNAUTHENTICATED)
     ├── NotFound (404 NOT_FOUND)
+    ├── MethodNotAllowed (405 INVALID_ARGUMENT)
     ├── PayloadTooLarge (413 INVALID_ARGUMENT)
     ├── RateLimited (429 RESOURCE_EXHAUSTED, Retry-After)
     ├── UpstreamFailed (502 UNAVAILABLE)
@@ -88,6 +89,13 @@ class NotFound(ProxyError):
     google_status = "NOT_FOUND"
 
 
+class MethodNotAllowed(ProxyError):
+    status_code = 405
+    openai_type = "invalid_request_error"
+    code = "method_not_allowed"
+    google_status = "INVALID_ARGUMENT"
+
+
 class PayloadTooLarge(ProxyError):
     status_code = 413
     openai_type = "invalid_request_error"
@@ -129,7 +137,7 @@ class GatewayTimeout(ProxyError):
 
 _BY_STATUS: dict[int, type[ProxyError]] = {
     cls.status_code: cls
-    for cls in (BadRequest, Unauthorized, NotFound, PayloadTooLarge, RateLimited,
+    for cls in (BadRequest, Unauthorized, NotFound, MethodNotAllowed, PayloadTooLarge, RateLimited,
                 UpstreamFailed, ServiceUnavailable, GatewayTimeout)
 }  # fmt: skip
 

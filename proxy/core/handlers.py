@@ -45,7 +45,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        return error_response(request, error_for_status(exc.status_code, str(exc.detail)))
+        response = error_response(request, error_for_status(exc.status_code, str(exc.detail)))
+        response.headers.update(exc.headers or {})  # e.g. a 405's Allow
+        return response
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Type only: messages and tracebacks may carry request data or secrets.

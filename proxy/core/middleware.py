@@ -13,7 +13,7 @@ class BodyLimit:
     """Refuse request bodies above `max_bytes` before they are buffered.
 
     A declared Content-Length over the limit is answered 413 at once; a chunked body that
-    grows past it is cut off while being read (FastAPI then answers 400).
+    grows past it is cut off while being read (`InputGuard`, inside, answers 413).
     """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:

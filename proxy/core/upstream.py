@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 import litellm
 from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStream
 
+from proxy.core.client_urls import Prepare
 from proxy.core.clock import Clock
 from proxy.core.errors import ProxyError, RateLimited, UpstreamFailed, error_for_status
 from proxy.core.limits import Attempt, RetrySettings, call_with_retry, parse_retry_after
@@ -57,9 +58,16 @@ class Upstream:
     """The Router behind one small interface, with the retry policy applied."""
 
     def __init__(
-        self, router: litellm.Router, retry: RetrySettings, clock: Clock, metrics: Metrics
+        self,
+        router: litellm.Router,
+        retry: RetrySettings,
+        clock: Clock,
+        metrics: Metrics,
+        prepare: Prepare | None = None,
     ) -> None:
         self.router = router
+        # Runs once per chat request, before any attempt (e.g. fetching client URLs).
+        self.prepare = prepare
         self.retry = retry
         self.clock = clock
         self.metrics = metrics
@@ -98,7 +106,11 @@ class Upstream:
                 if attempt.delay is not None:
                     self.metrics.retries.labels(str(attempt.status)).inc()
 
+    async def _prepared(self, request: dict[str, Any]) -> dict[str, Any]:
+        return await self.prepare(request) if self.prepare else request
+
     async def chat(self, request: dict[str, Any]) -> ModelResponse:
+        request = await self._prepared(request)
         return await self._retrying(
             request["model"], lambda: self.router.acompletion(**request, stream=False)
         )
@@ -113,6 +125,7 @@ class Upstream:
 
     async def chat_stream(self, request: dict[str, Any]) -> AsyncIterator[ModelResponseStream]:
         """A stream whose first chunk has already arrived (errors before it raise here)."""
+        request = await self._prepared(request)
         model = request["model"]
         started = time.perf_counter()
 

@@ -158,9 +158,9 @@ class ImageService:
             return None
         try:
             path = self.storage.path(name)
-        except StorageError:
+            return path if path.is_file() else None
+        except (StorageError, OSError, RuntimeError):  # too long a name, a symlink loop...
             return None
-        return path if path.is_file() else None
 
     def _checked_reference(self, data: bytes) -> bytes:
         """A reference image the client sent: an image, within the byte and pixel limits."""

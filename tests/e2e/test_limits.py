@@ -2,6 +2,7 @@
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -89,7 +90,9 @@ def test_a_client_that_disconnects_frees_its_slot(
 ) -> None:
     fake_gemini.script(Reply(text="one two three four five six", frames=6))
     fake_gemini.stall(after_frames=2, seconds=20)
-    with LiveServer(settings_for_fake(str(tmp_path), gemini_web={"idle_timeout": 20})) as live:
+    # The upstream stalls until it sees a hang-up: the session is closed after abandon_grace.
+    web = {"idle_timeout": 20, "abandon_grace": 0.3}
+    with LiveServer(settings_for_fake(str(tmp_path), gemini_web=web)) as live:
         body = {"messages": [{"role": "user", "content": "x"}], "stream": True}
         with httpx.stream("POST", f"{live.url}{CHAT}", json=body, timeout=30) as response:
             lines = response.iter_lines()  # kept: dropping the iterator closes the response
@@ -98,6 +101,7 @@ def test_a_client_that_disconnects_frees_its_slot(
             assert httpx.get(f"{live.url}/health").json()["concurrency"]["available"] == 1
         free = lambda: httpx.get(f"{live.url}/health").json()["concurrency"]["available"] == 2  # noqa: E731
         poll(free, "the slot to be freed", seconds=2)
+        assert fake_gemini.open_generates("psid-main") == 0
 
 
 def test_upstream_429_is_retried_2_4_8_16_32_then_given_up(
@@ -142,3 +146,19 @@ def test_client_errors_and_long_waits_are_not_retried(
         assert response.status_code == status
         assert fake_gemini.generate_calls == 1
         assert [s for s in clock.sleeps if s >= 1] == []
+
+
+def test_a_stalled_upstream_answers_504_within_request_timeout_without_retries(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
+) -> None:
+    fake_gemini.stall(times=None)
+    web = {"request_timeout": 0.5, "idle_timeout": 0.5, "abandon_grace": 0.3}
+    settings = settings_for_fake(
+        str(tmp_path), gemini_web=web, limits={"retry": {"max_retries": 5}}
+    )
+    with LiveServer(settings, clock=FakeClock()) as live:
+        started = time.monotonic()
+        response = chat(live.url)
+        assert response.status_code == 504
+        assert time.monotonic() - started < 1.5
+    assert fake_gemini.generate_calls == 1

@@ -59,8 +59,9 @@ class PacingSettings(BaseModel):
 
 def _default_retry_on() -> frozenset[int]:
     # 503 is left out: here it means no usable account (cookies invalid), which waiting
-    # seconds does not fix; every other 5xx and 429 is worth another try.
-    return frozenset({429, *range(500, 600)} - {503})
+    # seconds does not fix. 504 too: the attempt used the request's whole time, a retry would
+    # only multiply it. Every other 5xx and 429 is worth another try.
+    return frozenset({429, *range(500, 600)} - {503, 504})
 
 
 class RetrySettings(BaseModel):
@@ -75,7 +76,7 @@ class RetrySettings(BaseModel):
     max_retry_after: float = Field(default=60.0, ge=0)
     """An upstream `Retry-After` longer than this is not waited out: the call fails at once."""
     retry_on: frozenset[int] = Field(default_factory=_default_retry_on)
-    """Statuses worth another try; default 429 and every 5xx but 503."""
+    """Statuses worth another try; default 429 and every 5xx but 503 and 504."""
 
 
 class LimitsSettings(BaseModel):

@@ -23,7 +23,9 @@ Behaviour (all thread-safe; `reset()` undoes everything):
   `stall(after_frames=, seconds=, keepalive=)`; `expire(psid= | psidts=)`; `latency = seconds`;
   `Reply(complete=False)` for a turn that never finishes.
 - records: `requests(host=, path=, rpcid=, method=)` (`LoggedRequest`s), `generate_requests`
-  (`FakeRequest`s), `uploads`, `connects`, `app_inits`, `generate_calls`, `rotations`, and
+  (`FakeRequest`s), `uploads`, `connects`, `app_inits`, `generate_calls`, `rotations`,
+  `open_generates(psid)` / `peak_open_generates(psid)` (StreamGenerate connections open at
+  once, per account), and
   `errors` (server-side failures; should stay empty).
 """
 

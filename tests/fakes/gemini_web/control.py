@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +66,8 @@ class Control:
         self._full_size: dict[tuple[str, str], str] = {}
         self._history: dict[str, list[list[Any]]] = {}
         self._errors: list[str] = []
+        self._open_generates: list[tuple[str | None, Callable[[], bool]]] = []
+        self._peak_generates: dict[str | None, int] = {}
 
     def reset(self) -> None:
         """Back to defaults: echo responder, no faults, default catalogue, empty records.
@@ -212,6 +216,16 @@ class Control:
         """Successful `RotateCookies` calls."""
         return len([r for r in self.requests(path="/RotateCookies") if r.status == 200])
 
+    def open_generates(self, psid: str | None) -> int:
+        """StreamGenerate requests of account `psid` whose connection is open right now."""
+        with self._lock:
+            return sum(1 for who, is_open in self._open_generates if who == psid and is_open())
+
+    def peak_open_generates(self, psid: str | None) -> int:
+        """The most StreamGenerate connections of account `psid` ever open at once."""
+        with self._lock:
+            return self._peak_generates.get(psid, 0)
+
     @property
     def errors(self) -> list[str]:
         """Unexpected server-side failures (bugs in the fake or a responder). Should stay empty."""
@@ -232,6 +246,22 @@ class Control:
     def log_connect(self, target: str) -> None:
         with self._lock:
             self._connects.append(target)
+
+    @contextmanager
+    def generate_open(self, psid: str | None, is_open: Callable[[], bool]) -> Iterator[None]:
+        """Count one StreamGenerate while its handler runs and `is_open()` (its TCP connection
+        is not closed) holds; the peak is taken as each new one arrives."""
+        entry = (psid, is_open)
+        with self._lock:
+            self._open_generates.append(entry)
+            now_open = sum(1 for who, alive in self._open_generates if who == psid and alive())
+            self._peak_generates[psid] = max(self._peak_generates.get(psid, 0), now_open)
+        try:
+            yield
+        finally:
+            with self._lock:
+                if entry in self._open_generates:  # reset() meanwhile starts a fresh list
+                    self._open_generates.remove(entry)
 
     def record_error(self, message: str) -> None:
         with self._lock:

@@ -32,6 +32,11 @@ _WEB_LINK = "http://googleusercontent.com/image_collection/image_retrieval/{}"
 
 
 async def stream_generate(call: Call) -> web.StreamResponse:
+    with call.control.generate_open(call.psid, lambda: not _hung_up(call.request)):
+        return await _generate(call)
+
+
+async def _generate(call: Call) -> web.StreamResponse:
     control = call.control
     if control.is_expired(call.psid, call.psidts):
         return web.Response(status=401)

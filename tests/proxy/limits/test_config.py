@@ -14,8 +14,9 @@ def test_defaults_match_the_contract() -> None:
     assert limits.pool.size == 2
     assert (limits.pacing.min_delay, limits.pacing.rpm) == (2.0, 60)
     assert (limits.retry.max_retries, limits.retry.base, limits.retry.factor) == (5, 2.0, 2.0)
-    assert {429, 500, 502, 504, 599} <= limits.retry.retry_on
+    assert {429, 500, 502, 599} <= limits.retry.retry_on
     assert 503 not in limits.retry.retry_on  # no usable account: waiting does not help
+    assert 504 not in limits.retry.retry_on  # the attempt used the request's whole time
     assert not {400, 404, 499, 600} & limits.retry.retry_on
 
 

@@ -1,0 +1,91 @@
+"""Request bodies that cannot hurt: read whole before any route sees them (so an oversized
+chunked body is a 413, not a parse error), and JSON checked before FastAPI parses it: nesting
+bounded, and no text that storage or the upstream cannot take (lone surrogates, NUL).
+
+Every refusal is answered here, in the route's dialect, as a 4xx: nothing is raised into the
+server, so nothing is logged as a traceback and the connection stays usable.
+"""
+
+import json
+import re
+from typing import Any
+
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from proxy.core.errors import BadRequest, ProxyError
+
+MAX_DEPTH = 64
+_BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+class BodyRefused(BadRequest):
+    pass
+
+
+def check_json(body: bytes, max_depth: int = MAX_DEPTH) -> None:
+    """Raise `BodyRefused` naming the first field that is too deep or holds bad text.
+    A body that is no JSON at all is left to the route (its own 400)."""
+    try:
+        document = json.loads(body)
+    except RecursionError:
+        raise BodyRefused(f"JSON nested deeper than {max_depth} levels") from None
+    except ValueError:
+        return
+    stack: list[tuple[Any, str, int]] = [(document, "body", 1)]
+    while stack:
+        value, where, depth = stack.pop()
+        if isinstance(value, dict | list):
+            if depth > max_depth:
+                raise BodyRefused(f"{where}: JSON nested deeper than {max_depth} levels")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(key, str) and _BAD_TEXT.search(key):
+                    raise BodyRefused(f"{where}: a key holds a NUL or a lone surrogate")
+                stack.append((item, f"{where}.{key}", depth + 1))
+        elif isinstance(value, str) and _BAD_TEXT.search(value):
+            raise BodyRefused(f"{where}: text holds a NUL character or a lone surrogate")
+
+
+def _is_json(scope: Scope) -> bool:
+    content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+    return content_type.startswith(b"application/json") or content_type.endswith(b"+json")
+
+
+class InputGuard:
+    """Pure ASGI middleware; sits inside `BodyLimit`, whose errors it answers."""
+
+    def __init__(self, app: ASGIApp, max_depth: int = MAX_DEPTH) -> None:
+        self.app = app
+        self.max_depth = max_depth
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        try:
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                chunks.append(message.get("body", b""))
+                if not message.get("more_body", False):
+                    break
+            body = b"".join(chunks)
+            if _is_json(scope):
+                check_json(body, self.max_depth)
+        except ProxyError as error:
+            response = JSONResponse(error.body_for(scope["path"]), status_code=error.status_code)
+            await response(scope, receive, send)
+            return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
