@@ -1,7 +1,6 @@
 """Everything a request may need, built once per app in its lifespan and closed with it."""
 
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 
@@ -11,6 +10,7 @@ from litellm.llms.custom_llm import CustomLLM
 from postprocess import ConfigError as PostprocessConfigError
 from postprocess import Pipeline, Storage, build_storage
 from providers.gemini_web import AccountPool, GeminiWebLLM, bridge_library_logs
+from providers.gemini_web.accounts import use_cookie_cache
 from proxy.accounts.gate import AccountLimits
 from proxy.core.catalogue import image_variant
 from proxy.core.clock import Clock
@@ -128,11 +128,7 @@ async def build_services(
     metrics: Metrics,
     images: tuple[Storage, Pipeline],
 ) -> Services:
-    data_dir = settings.server.data_dir
-    cookie_dir = data_dir / "cookies"
-    cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    # The library caches cookies here; its default is /tmp/gemini_webapi, shared by all users.
-    os.environ.setdefault("GEMINI_COOKIE_PATH", str(cookie_dir.resolve()))
+    use_cookie_cache(settings.server.data_dir)
     bridge_library_logs(settings.gemini_web.log_level)
 
     accounts = AccountPool(settings.accounts, settings.gemini_web)

@@ -7,9 +7,11 @@ The library's own background refresh only logs its failures, so rotation of
 import asyncio
 import contextlib
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import gemini_webapi
 from gemini_webapi import GeminiClient
@@ -22,6 +24,14 @@ from .settings import AccountSettings, GeminiWebSettings
 logger = logging.getLogger(__name__)
 
 Sleep = Callable[[float], Awaitable[None]]
+
+
+def use_cookie_cache(data_dir: Path) -> None:
+    """Keep the library's cookie cache in `data_dir/cookies` unless GEMINI_COOKIE_PATH says
+    otherwise; its own default, /tmp/gemini_webapi, is shared by all users of the machine."""
+    cookie_dir = data_dir / "cookies"
+    cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    os.environ.setdefault("GEMINI_COOKIE_PATH", str(cookie_dir.resolve()))
 
 
 @dataclass
