@@ -195,3 +195,19 @@ def test_serve_logs_what_it_loaded_and_where_it_listens(
     assert f"config {config.resolve()}; listening on 0.0.0.0:{port}; accounts: main" in text, text
     assert f"LISTENING ON 0.0.0.0:{port} WITH NO API KEYS" in text
     assert "psid-main" not in text and "ts-main" not in text
+
+
+def test_check_passes_against_the_fake_run_in_one_command(tmp_path: Path) -> None:
+    # The README's "try it without an account": the fake runs the proxy's command itself. No
+    # variable of the test session's own fake is inherited, so only the command's fake answers.
+    inherited = {"HTTPS_PROXY", "https_proxy", "REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE",
+                 "SSL_CERT_FILE", "GEMINI_COOKIE_PATH", "GEMINI_SECURE_1PSID"}  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in inherited}
+    config = write_config(tmp_path / "config.yaml", server={"data_dir": str(tmp_path / "data")})
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fakes.gemini_web",
+         sys.executable, "-m", "proxy", "check", "--config", str(config)],
+        cwd=REPO, env={**env, "PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1].startswith("account default: ok (models: gemini-flash")
