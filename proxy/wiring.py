@@ -50,7 +50,6 @@ async def wired(
     pipeline: Pipeline,
 ) -> AsyncIterator[Wiring]:
     cookie_dir = settings.server.data_dir / "cookies"
-    cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     accounts = AccountPool(settings.accounts, settings.gemini_web)
     gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
     providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}

@@ -6,11 +6,14 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 class AccountSettings(BaseModel):
     """One Gemini web account, identified by its browser cookies."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    """Unique name (letters, digits, `_.-`), used in logs, metrics and `account:`."""
     secure_1psid: SecretStr
+    """The `__Secure-1PSID` cookie of .google.com."""
     secure_1psidts: SecretStr | None = None
+    """The `__Secure-1PSIDTS` cookie of .google.com (rotated by the proxy)."""
     proxy: str | None = None
     """Upstream proxy for this account; without it the standard HTTPS_PROXY variables apply."""
 
@@ -18,7 +21,7 @@ class AccountSettings(BaseModel):
 class UrlFetchSettings(BaseModel):
     """`gemini_web.url_fetch`: how client-supplied URLs are fetched."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     allow_hosts: list[str] = []
     """Host names, IPs or CIDRs fetched even when they resolve to internal addresses."""
@@ -29,7 +32,7 @@ class UrlFetchSettings(BaseModel):
 class GeminiWebSettings(BaseModel):
     """How the provider drives `gemini_webapi` clients."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     init_timeout: float = Field(default=60.0, gt=0)
     """Our own bound on `GeminiClient.init()`, which can deadlock inside the library."""
@@ -45,6 +48,8 @@ class GeminiWebSettings(BaseModel):
     temporary_chats: bool = True
     """Keep proxied conversations out of the account's Gemini history."""
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    """Largest file (image, document) sent along with a prompt; 20 MiB."""
     url_fetch: UrlFetchSettings = UrlFetchSettings()
+    """How client URLs (images, files) are fetched."""
     log_level: str = "WARNING"
     """Level at which gemini_webapi's loguru output is forwarded into standard logging."""

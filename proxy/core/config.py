@@ -6,9 +6,10 @@ names the key at fault, so a bad file stops the process with one clear line.
 """
 
 import os
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
@@ -27,45 +28,66 @@ class ConfigError(Exception):
 
 
 class ServerSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """The HTTP server: where it listens, where it keeps its files, what it accepts."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     host: str = "0.0.0.0"
+    """Listen address; 127.0.0.1 keeps the proxy to this machine."""
     port: int = Field(default=8100, ge=1, le=65535)
+    """Listen port."""
     data_dir: Path = Path("./data")
-    public_base_url: str | None = None
+    """SQLite database, cookie cache and stored images live here."""
+    public_base_url: str | None = Field(default=None, examples=["https://gemini.example.com"])
     """Absolute base for URLs we hand out (images); default: the request's own base URL."""
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
+    """Largest request body accepted (413 beyond); 32 MiB."""
     max_prompt_chars: int = Field(default=1_000_000, gt=0)
+    """Longest prompt accepted, in characters (400 beyond)."""
     keep_alive_seconds: float = Field(default=5.0, gt=0)
     """Idle keep-alive connections are closed after this."""
     log_level: str = "INFO"
+    """DEBUG, INFO, WARNING or ERROR."""
 
 
 class AuthSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Who may call the proxy."""
 
-    api_keys: list[SecretStr] = []
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    api_keys: list[SecretStr] = Field(default=[], examples=[["os.environ/GEMINI_PROXY_API_KEY"]])
     """Empty: any bearer is accepted (the contract's default). Otherwise one of these is needed."""
 
 
 class ImagesSettings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Image generation and the post-processing of every generated image."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     default_model: str = DEFAULT_IMAGE_MODEL
+    """Image model used when a request names none (and no 2K/4K hint picks a variant)."""
     max_count: int = Field(default=4, ge=1, le=10)
     """Most images one request may ask for (`count` / `n`)."""
     max_reference_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
-    pipeline: list[dict[str, Any]] | None = None
+    """Largest reference image accepted for edits; 20 MiB."""
+    pipeline: list[dict[str, Any]] | None = Field(
+        default=None, examples=[[{"step": "decode"}, {"step": "watermark", "enabled": False},
+                                 {"step": "encode"}, {"step": "store"}]],
+    )  # fmt: skip
     """Post-processing steps, `{step: name-or-module.attribute, enabled, ...options}`;
     default: decode, watermark, encode, store."""
 
 
 class StorageSettings(BaseModel):
-    """Where images asked for as URLs go: `local` (served by the proxy) or `s3`."""
+    """Where images asked for as URLs go: `local` (served by the proxy) or `s3`. Other keys
+    are the storage's options: `directory`, `public_base_url` for local; `bucket`,
+    `endpoint_url`, `region`, `prefix`, `public_url_base`, `access_key_id`,
+    `secret_access_key`, `addressing_style` for s3."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", use_attribute_docstrings=True)
 
     type: Literal["local", "s3"] = "local"
+    """`local`: files under server.data_dir/images, served at /images; `s3`: a bucket."""
 
     def options(self, data_dir: Path, public_base_url: str | None) -> dict[str, Any]:
         """Constructor options for `postprocess.build_storage`, with our defaults filled in."""
@@ -79,11 +101,15 @@ class StorageSettings(BaseModel):
 class Deployment(BaseModel):
     """One `model_list` entry, as LiteLLM reads it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     model_name: str = Field(min_length=1)
+    """The public model id clients ask for."""
     litellm_params: dict[str, Any]
+    """`model: provider/id`; for gemini-web also `web_model` (the account's model name, alias
+    or display name), optional `account` and `image_hint`."""
     model_info: dict[str, Any] = {}
+    """What /v1/models shows: `name`, `mode` (chat or image_generation), `description`."""
 
     @model_validator(mode="after")
     def _has_model(self) -> "Deployment":
@@ -97,21 +123,55 @@ class Deployment(BaseModel):
 
 
 class Settings(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     server: ServerSettings = ServerSettings()
+    """The HTTP server."""
     auth: AuthSettings = AuthSettings()
-    accounts: list[AccountSettings] = []
+    """Who may call the proxy."""
+    accounts: list[AccountSettings] = Field(
+        default=[],
+        examples=[[{"name": "main", "secure_1psid": "os.environ/GEMINI_SECURE_1PSID",
+                    "secure_1psidts": "os.environ/GEMINI_SECURE_1PSIDTS", "proxy": None}]],
+    )  # fmt: skip
+    """Gemini web accounts (browser cookies, see README); with none listed, one account
+    `default` is read from GEMINI_SECURE_1PSID / GEMINI_SECURE_1PSIDTS."""
     gemini_web: GeminiWebSettings = GeminiWebSettings()
+    """How the accounts' Gemini web clients behave."""
     limits: LimitsSettings = LimitsSettings()
+    """Account-safe limits: per client, per model, per account (pool, pacing) and retries."""
     images: ImagesSettings = ImagesSettings()
-    storage: StorageSettings = StorageSettings()
+    """Image generation and post-processing."""
+    storage: StorageSettings = Field(
+        default=StorageSettings(),
+        examples=[{"type": "s3", "bucket": "images", "endpoint_url": "https://s3.example.com",
+                   "region": "auto", "prefix": "", "public_url_base": "https://img.example.com",
+                   "access_key_id": "os.environ/S3_ACCESS_KEY_ID",
+                   "secret_access_key": "os.environ/S3_SECRET_ACCESS_KEY",
+                   "addressing_style": "auto"}],
+    )  # fmt: skip
+    """Where images returned as URLs are stored."""
     database: DatabaseConfig = DatabaseConfig()
+    """Where batch jobs are kept."""
     jobs: JobsConfig = JobsConfig()
+    """Batch image jobs and their background worker."""
     default_model: str = DEFAULT_MODEL
+    """Chat model used when a request names none; must be a model_name of model_list."""
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))
-    router_settings: dict[str, Any] = {}
-    litellm_settings: dict[str, Any] = {}
+    """One deployment per public model id (LiteLLM's format). Without `account`, a gemini-web
+    deployment is served by every account; any LiteLLM provider can sit here too."""
+    router_settings: dict[str, Any] = Field(
+        default={},
+        examples=[{"routing_strategy": "simple-shuffle",
+                   "fallbacks": [{"gemini-2.5-flash": ["gemini-2.5-flash-paid"]}]}],
+    )  # fmt: skip
+    """Options of LiteLLM's Router; its retries stay off (limits.retry applies instead)."""
+    litellm_settings: dict[str, Any] = Field(
+        default={},
+        examples=[{"drop_params": True, "custom_provider_map": [
+            {"provider": "my-provider", "custom_handler": "my_package.module.handler"}]}],
+    )  # fmt: skip
+    """LiteLLM module settings and provider plugins; gemini-web is registered unlisted."""
 
     @model_validator(mode="after")
     def _check(self) -> "Settings":
@@ -208,8 +268,35 @@ def _describe(error: ValidationError) -> str:
     lines = []
     for item in error.errors():
         key = ".".join(str(p) for p in item["loc"]) or "(top level)"
-        lines.append(f"{key}: {item['msg']}")
+        if item["type"] == "extra_forbidden":
+            section = ".".join(str(p) for p in item["loc"][:-1]) or "the top level"
+            valid = ", ".join(_keys_at(item["loc"][:-1]))
+            lines.append(f"{key}: unknown key; valid keys of {section}: {valid}")
+        else:
+            lines.append(f"{key}: {item['msg']}")
     return "; ".join(lines)
+
+
+def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
+    """The keys of the settings model found by following `loc` from `Settings`."""
+    model: type[BaseModel] = Settings
+    for part in loc:
+        if isinstance(part, int):
+            continue  # an item of a list: its model is the list's item type, found below
+        annotation = model.model_fields[part].annotation
+        model = next(t for t in _types_in(annotation) if _is_model(t))
+    return list(model.model_fields)
+
+
+def _types_in(annotation: Any) -> Iterator[Any]:
+    """`annotation` and every type nested in it (`list[X]`, `X | None`, ...)."""
+    yield annotation
+    for argument in get_args(annotation):
+        yield from _types_in(argument)
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
 def parse_settings(raw: dict[str, Any]) -> Settings:
@@ -225,13 +312,22 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
         raise ConfigError(_describe(exc)) from None
 
 
-def load_settings(path: str | Path | None = None) -> Settings:
-    """Load config from `path`, `$GEMINI_PROXY_CONFIG`, or ./config.yaml (defaults if absent)."""
+def config_file(path: str | Path | None = None) -> Path | None:
+    """The file `load_settings(path)` reads: `path`, `$GEMINI_PROXY_CONFIG`, or ./config.yaml;
+    None when none is named and ./config.yaml is absent (the defaults apply)."""
     explicit = path or os.environ.get(CONFIG_ENV)
     file = Path(explicit) if explicit else Path("config.yaml")
     if not file.exists():
         if explicit:
             raise ConfigError(f"config file {file} does not exist")
+        return None
+    return file
+
+
+def load_settings(path: str | Path | None = None) -> Settings:
+    """Load config from `path`, `$GEMINI_PROXY_CONFIG`, or ./config.yaml (defaults if absent)."""
+    file = config_file(path)
+    if file is None:
         return parse_settings({})
     try:
         raw = yaml.safe_load(file.read_text(encoding="utf-8")) or {}

@@ -73,6 +73,19 @@ def _environment(name: str, value: str) -> Iterator[None]:
 
 
 @contextmanager
+def library_environment(cookie_dir: Path, log_level: str) -> Iterator[None]:
+    """gemini_webapi's cookie cache in `cookie_dir` (its default, /tmp/gemini_webapi, is shared
+    by every user of the machine) and its log lines forwarded at `log_level`."""
+    cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with _environment(COOKIE_PATH_ENV, str(cookie_dir.resolve())):
+        sink = bridge_library_logs(log_level)
+        try:
+            yield
+        finally:
+            unbridge_library_logs(sink)
+
+
+@contextmanager
 def running_app(
     providers: dict[str, CustomLLM],
     litellm_settings: dict[str, Any],
@@ -92,14 +105,7 @@ def running_app(
     ]
     values["suppress_debug_info"] = True
     try:
-        with (
-            _litellm_settings(values),
-            _environment(COOKIE_PATH_ENV, str(cookie_dir.resolve())),
-        ):
-            sink = bridge_library_logs(library_log_level)
-            try:
-                yield
-            finally:
-                unbridge_library_logs(sink)
+        with _litellm_settings(values), library_environment(cookie_dir, library_log_level):
+            yield
     finally:
         _RUNNING.release()

@@ -10,18 +10,45 @@ Public:
 - `Batch`, `Task` (tables), `TaskState`, `BatchStatus`, `TaskKind`, `MAX_BATCH_CONCURRENCY`.
 """
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from proxy.jobs.config import DatabaseConfig, JobsConfig
-from proxy.jobs.models import (
-    MAX_BATCH_CONCURRENCY,
-    Batch,
-    BatchStatus,
-    Task,
-    TaskKind,
-    TaskState,
-)
-from proxy.jobs.records import TaskInfo, object_name_seed
-from proxy.jobs.store import JobStore
-from proxy.jobs.worker import JobWorker
+
+if TYPE_CHECKING:
+    from proxy.jobs.models import (
+        MAX_BATCH_CONCURRENCY,
+        Batch,
+        BatchStatus,
+        Task,
+        TaskKind,
+        TaskState,
+    )
+    from proxy.jobs.records import TaskInfo, object_name_seed
+    from proxy.jobs.store import JobStore
+    from proxy.jobs.worker import JobWorker
+
+# The store and worker pull in SQLModel and SQLAlchemy; config validation only needs the
+# settings, so everything else is imported on first use (PEP 562).
+_LAZY = {
+    "MAX_BATCH_CONCURRENCY": "models",
+    "Batch": "models",
+    "BatchStatus": "models",
+    "Task": "models",
+    "TaskKind": "models",
+    "TaskState": "models",
+    "TaskInfo": "records",
+    "object_name_seed": "records",
+    "JobStore": "store",
+    "JobWorker": "worker",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+
 
 __all__ = [
     "MAX_BATCH_CONCURRENCY",

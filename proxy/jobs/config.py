@@ -7,15 +7,16 @@ class DatabaseConfig(BaseModel):
     """`database:`: where jobs are kept. `sqlite:///path` or `postgresql://user@host/db`;
     empty: a SQLite file `gemini-proxy.db` in `server.data_dir`."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     url: str = ""
+    """`sqlite:///path` or `postgresql://user@host/db`; empty: SQLite in server.data_dir."""
 
 
 class JobsConfig(BaseModel):
     """`jobs:`: batch limits and the background worker."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     max_prompts: int = Field(default=100, ge=1, description="prompts accepted in one batch")
     worker_concurrency: int = Field(default=2, ge=1, description="tasks run at once")

@@ -26,6 +26,10 @@ def _all_closed(fake: FakeGeminiWeb, live: LiveServer) -> bool:
     return fake.open_generates(PSID) == 0 and health["available"] == 2
 
 
+def _signed_in(live: LiveServer) -> bool:
+    return bool(httpx.get(f"{live.url}/api/cookies/status").json()["valid"])
+
+
 def test_streams_whose_clients_hang_up_keep_their_slot_until_upstream_closes(
     fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
@@ -80,6 +84,8 @@ def test_clients_gone_before_the_first_byte_cannot_open_more_upstream_calls(
         str(tmp_path), gemini_web={"request_timeout": 0.5, "idle_timeout": 30, **GRACE}
     )
     with LiveServer(settings) as live:
+        # Signed in first, so that every request's half second goes to its upstream call.
+        poll(lambda: _signed_in(live), "the account to sign in")
 
         async def vanish(http: httpx.AsyncClient) -> None:
             # Gone before any byte: the server only learns it when its own deadline passes.

@@ -39,7 +39,12 @@ def test_missing_environment_variable_names_the_key(monkeypatch: pytest.MonkeyPa
     ("raw", "message"),
     [
         ({"server": {"port": "eighty"}}, r"server\.port"),
-        ({"sever": {}}, r"sever: Extra inputs"),
+        ({"sever": {}}, r"sever: unknown key; valid keys of the top level: server, auth,"),
+        ({"server": {"prot": 1}}, r"server\.prot: unknown key; valid keys of server: host, port,"),
+        (
+            {"accounts": [{"name": "a", "secure_1psid": "p", "psid": "p"}]},
+            r"accounts\.0\.psid: unknown key; valid keys of accounts\.0: name, secure_1psid,",
+        ),
         ({"model_list": [{"model_name": "x", "litellm_params": {}}]}, r"model_list\.0"),
         ({"default_model": "nope"}, r"default_model"),
         (
