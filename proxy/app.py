@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from postprocess import Pipeline, PipelineConfigError, build_storage
+from proxy.accounts import routes as admin
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
@@ -51,12 +52,14 @@ def create_app(
 
     app = FastAPI(title="gemini-proxy", version=PACKAGE_VERSION, lifespan=lifespan)
     app.state.api_keys = tuple(k.get_secret_value().encode() for k in settings.auth.api_keys)
+    admin_key = settings.auth.admin_key
+    app.state.admin_key = admin_key.get_secret_value().encode() if admin_key else None
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
     install_error_handlers(app)
     install_openapi(app)
-    for module in (status, chat, images, batches, gemini):
+    for module in (status, chat, images, batches, gemini, admin):
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from proxy.core.version import API_VERSION, PACKAGE_VERSION
 
-COMMANDS = ("serve", "check", "batch")
+COMMANDS = ("serve", "check", "batch", "accounts")
 CONFIG_HELP = "config file (default: $GEMINI_PROXY_CONFIG, else ./config.yaml if present)"
 
 
@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument(
         "--poll-interval", type=float, default=2.0, help="seconds between status checks"
     )
+    from proxy.commands import accounts
+
+    accounts.add_parser(commands, CONFIG_HELP)
     return parser
 
 
@@ -66,6 +69,10 @@ def main(argv: list[str] | None = None) -> int:
         from proxy.commands.check import check
 
         return check(options.config)
+    if options.command == "accounts":
+        from proxy.commands.accounts import run
+
+        return run(options)
     if options.command == "batch":
         from proxy.commands.batch import run_batch
 

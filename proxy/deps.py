@@ -4,6 +4,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from proxy.accounts.service import AccountService
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Caller
@@ -36,8 +37,13 @@ def status_service(request: Request) -> StatusService:
     return _wiring(request).status
 
 
+def account_service(request: Request) -> AccountService:
+    return _wiring(request).accounts
+
+
 CallerDep = Annotated[Caller, Depends(caller)]
 ChatDep = Annotated[ChatService, Depends(chat_service)]
 ImagesDep = Annotated[ImageService, Depends(image_service)]
 BatchesDep = Annotated[BatchService, Depends(batch_service)]
 StatusDep = Annotated[StatusService, Depends(status_service)]
+AccountsDep = Annotated[AccountService, Depends(account_service)]

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from litellm.llms.custom_llm import CustomLLM
 
 from postprocess import Pipeline, Storage
-from providers.gemini_web import PROVIDER_NAME, AccountPool, GeminiWebLLM
+from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
 from proxy.accounts.gate import AccountLimits
+from proxy.accounts.service import AccountService, open_accounts
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Admission
@@ -38,6 +39,7 @@ class Wiring:
     images: ImageService
     batches: BatchService
     status: StatusService
+    accounts: AccountService
 
 
 @asynccontextmanager
@@ -50,10 +52,11 @@ async def wired(
     pipeline: Pipeline,
 ) -> AsyncIterator[Wiring]:
     cookie_dir = settings.server.data_dir / "cookies"
-    accounts = AccountPool(settings.accounts, settings.gemini_web)
-    gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
-    providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
     async with AsyncExitStack() as stack:
+        account_service = await stack.enter_async_context(open_accounts(settings))
+        accounts = account_service.pool
+        gate = AccountLimits([a.name for a in accounts], settings.limits, clock, metrics)
+        providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
         stack.enter_context(
             running_app(
                 providers, settings.litellm_settings, cookie_dir, settings.gemini_web.log_level
@@ -79,11 +82,11 @@ async def wired(
         )  # fmt: skip
         batches = BatchService(admission, models, images, jobs, settings.jobs)
         status = StatusService(settings, accounts, gate, jobs, pipeline, metrics)
-        stack.push_async_callback(accounts.close)
         batches.start()
         stack.push_async_callback(batches.close)
         metrics.workers.set(1)  # summed over live workers when several share the metrics
         if not len(accounts):
             logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
         accounts.start()
-        yield Wiring(admission, ChatService(admission, models, upstream), images, batches, status)
+        chat = ChatService(admission, models, upstream)
+        yield Wiring(admission, chat, images, batches, status, account_service)

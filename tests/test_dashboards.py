@@ -256,9 +256,11 @@ def test_every_dashboard_query_returns_data_from_a_real_prometheus(
     limits = {
         "client": {"enabled": True, "per_ip_per_hour": 1, "model_interval_seconds": 0,
                    "trusted_proxies": ["127.0.0.1/32"]},
-        "retry": {"max_retries": 1, "base": 0},
+        "retry": {"max_retries": 1, "base": 0, "retry_on": [502]},
     }  # fmt: skip
-    settings = settings_for_fake(str(tmp_path / "data"), limits=limits)
+    # Limited and blocked accounts return to rotation at once, so one account serves it all.
+    cooldowns = {"usage_limit_cooldown": 0.001, "block_cooldown": 0.001}
+    settings = settings_for_fake(str(tmp_path / "data"), limits=limits, gemini_web=cooldowns)
     with (
         LiveServer(settings) as live,
         running_prometheus(tmp_path, f"127.0.0.1:{live.port}") as prom,

@@ -34,6 +34,7 @@ class _Outcome:
 
 
 _AUTH = _Outcome(503, "auth", "Gemini web cookies are invalid or expired")
+_BLOCKED = _Outcome(429, "blocked", "Gemini web temporarily blocked this account or IP", 600)
 
 # Order matters: subclasses before their bases (TimeoutError, UsageLimit... are GeminiErrors).
 _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
@@ -41,10 +42,7 @@ _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
         gemini_webapi.UsageLimitExceededError,
         _Outcome(429, "usage_limit", "Gemini web usage limit reached for this account", 300),
     ),
-    (
-        gemini_webapi.TemporarilyBlockedError,
-        _Outcome(429, "blocked", "Gemini web temporarily blocked this account or IP", 600),
-    ),
+    (gemini_webapi.TemporarilyBlockedError, _BLOCKED),
     (
         gemini_webapi.ModelInvalidError,
         _Outcome(
@@ -67,6 +65,7 @@ _TABLE: tuple[tuple[type[BaseException], _Outcome], ...] = (
 # The library reports HTTP failures of StreamGenerate / batchexecute only in APIError's text.
 _HTTP_STATUS = re.compile(r"(?:Status:|status code) (\d{3})")
 _BY_HTTP_STATUS = {
+    302: _BLOCKED,  # a redirect to google.com/sorry: this IP is blocked for a while
     401: _AUTH,
     403: _AUTH,
     429: _Outcome(429, "rate_limited", "Gemini web is rate limiting this account"),

@@ -1,11 +1,13 @@
 """Public model ids -> the models an account publishes on Gemini web.
 
-Each deployment names a `web_model` (a name, alias, display name or hex id that
-`GeminiClient.resolve_model()` understands). Accounts discover their models at init and Google
-renames them from time to time, so a mapping that no longer resolves fails loudly.
+Each deployment names a `web_model`: either a family (`flash`, `pro`, `flash-lite`: the newest
+model of that family the account publishes, so a mapping follows Google's renames), or an exact
+name, alias, display name or hex id that `GeminiClient.resolve_model()` understands. Accounts
+discover their models at init; an exact mapping that no longer resolves fails loudly.
 """
 
 import logging
+import re
 
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import AvailableModel
@@ -14,6 +16,18 @@ from .errors import GeminiWebError
 
 logger = logging.getLogger(__name__)
 
+_VERSION = re.compile(r"\d+(?:\.\d+)?")
+
+
+def family(model: AvailableModel) -> str:
+    """`flash` for `gemini-flash`, `flash-lite` for `gemini-flash-lite`, ..."""
+    return model.model_name.removeprefix("gemini-")
+
+
+def _version(model: AvailableModel) -> float:
+    found = _VERSION.search(model.display_name or "")
+    return float(found[0]) if found else 0.0
+
 
 def resolve_web_model(
     client: GeminiClient, web_model: str | None, public_id: str
@@ -21,10 +35,14 @@ def resolve_web_model(
     """The account's model for `web_model`; None means "the account's default model"."""
     if not web_model:
         return None
+    published = client.list_models() or []
+    members = [m for m in published if family(m) == web_model.lower()]
+    if members:
+        return max(members, key=_version)
     try:
         return client.resolve_model(web_model)
     except ValueError:
-        available = sorted(m.model_name for m in client.list_models() or [])
+        available = sorted(m.model_name for m in published)
         logger.error(
             "model %s maps to Gemini web model %r, which the account does not publish (has: %s)",
             public_id,

@@ -84,15 +84,11 @@ class GeminiWebLLM(CustomLLM):
         # Slots waiting for abandoned upstream calls to end (kept referenced until then).
         self._releases: set[asyncio.Task[None]] = set()
 
-    @asynccontextmanager
-    async def _turn(
-        self,
-        model: str,
-        messages: list[dict[str, Any]],
-        params: dict[str, Any],
-        extra_files: list[Attachment] | None = None,
-    ) -> AsyncIterator[_Turn]:
-        """Everything one generation needs; failures leave as `GeminiWebError`."""
+    @staticmethod
+    def _prepare(
+        messages: list[dict[str, Any]], params: dict[str, Any]
+    ) -> tuple[Prompt, ToolSpec | None]:
+        """The prompt and tools of a request, the same for whichever account serves it."""
         try:
             tools = ToolSpec.from_params(params)
             prompt = build_prompt(messages, tools)
@@ -100,8 +96,43 @@ class GeminiWebLLM(CustomLLM):
             raise GeminiWebError(400, str(exc), reason="bad_request") from None
         if not prompt.text.strip():
             raise GeminiWebError(400, "The prompt is empty", reason="bad_prompt")
-        prompt.attachments.extend(extra_files or [])
-        account = self.accounts.get(params.get("account"))
+        return prompt, tools
+
+    def _next_account(
+        self, params: dict[str, Any], tried: set[str], last: GeminiWebError | None
+    ) -> Account:
+        """The next account to try: least recently used among the ready ones not tried yet.
+        When none is left, why: the last account's answer if it simply does not publish the
+        model, else 429 until the earliest reset or 503."""
+        pinned = params.get("account")
+        account = self.accounts.choose(pinned, tried)
+        if account is not None:
+            tried.add(account.name)
+            return account
+        if last is not None and last.reason == "model_unmapped":
+            raise last
+        raise self.accounts.unavailable(pinned)
+
+    def _moves_on(self, account: Account, error: GeminiWebError) -> bool:
+        """Whether a request that failed on `account` should try another one: the account
+        left rotation (usage limit, block, rejected cookies) or does not publish the model."""
+        if error.reason == "model_unmapped":
+            return True
+        if account.state.usable(self.accounts.now()):
+            return False
+        account.state.failovers += 1
+        return True
+
+    @asynccontextmanager
+    async def _turn(
+        self,
+        model: str,
+        prompt: Prompt,
+        tools: ToolSpec | None,
+        params: dict[str, Any],
+        account: Account,
+    ) -> AsyncIterator[_Turn]:
+        """One generation on `account`; failures leave as `GeminiWebError`."""
         client = await account.client()
         try:
             web_model = resolve_web_model(client, params.get("web_model"), model)
@@ -125,6 +156,7 @@ class GeminiWebLLM(CustomLLM):
                     raise
             else:
                 await self._leave(gate, inflight, None)
+                account.succeeded()
 
     async def _leave(
         self, gate: AbstractAsyncContextManager[None], inflight: Inflight, exc: BaseException | None
@@ -161,29 +193,37 @@ class GeminiWebLLM(CustomLLM):
         then: Callable[[_Turn, ModelOutput], Awaitable[T]] | None = None,
     ) -> tuple[_Turn, ModelOutput, T | None]:
         """One generation, not streamed, under the request timeout; `then` runs within it
-        while the account's session is live (image downloads)."""
+        while the account's session is live (image downloads). An account that leaves
+        rotation on the way hands the request to the next one."""
         options = self.accounts.options
         clock = asyncio.get_running_loop()
         deadline = clock.time() + options.request_timeout
-        turn = None
-        try:
-            async with self._turn(model, messages, params, extra_files) as turn:
-                if logging_obj is not None:
-                    logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                output = await turn.inflight.within(
-                    turn.client.generate_content(
-                        turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                    ),
-                    deadline - clock.time(),
-                )
-                extra = (
-                    await turn.inflight.within(then(turn, output), deadline - clock.time())
-                    if then
-                    else None
-                )
-        except Exception as exc:
-            raise self._fail(exc, model, turn.account if turn else None) from None
-        return turn, output, extra
+        prompt, tools = self._prepare(messages, params)
+        prompt.attachments.extend(extra_files or [])
+        tried: set[str] = set()
+        last: GeminiWebError | None = None
+        while True:
+            account = self._next_account(params, tried, last)
+            try:
+                async with self._turn(model, prompt, tools, params, account) as turn:
+                    if logging_obj is not None:
+                        logging_obj.pre_call(input=turn.prompt.text, api_key="")
+                    output = await turn.inflight.within(
+                        turn.client.generate_content(
+                            turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                        ),
+                        deadline - clock.time(),
+                    )
+                    extra = (
+                        await turn.inflight.within(then(turn, output), deadline - clock.time())
+                        if then
+                        else None
+                    )
+                return turn, output, extra
+            except Exception as exc:
+                last = self._fail(exc, model, account)
+                if not self._moves_on(account, last):
+                    raise last from None
 
     async def acompletion(  # type: ignore[override]
         self,
@@ -223,40 +263,49 @@ class GeminiWebLLM(CustomLLM):
         **kwargs: Any,
     ) -> AsyncIterator[ModelResponseStream]:
         options = self.accounts.options
-        turn = None
-        text = ""
-        reply: ReplyFilter | None = None
-        try:
-            deadline = asyncio.get_running_loop().time() + options.request_timeout
-            async with self._turn(model, messages, optional_params) as turn:
-                reply = ReplyFilter(turn.tools) if turn.tools else None
-                if logging_obj is not None:
-                    logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                stream = turn.client.generate_content_stream(
-                    turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                )
-                finished = False
-                try:
-                    while True:
-                        left = min(
-                            options.idle_timeout, deadline - asyncio.get_running_loop().time()
-                        )
-                        try:
-                            output = await turn.inflight.within(anext(stream), left)
-                        except StopAsyncIteration:
-                            finished = True
-                            break
-                        text += output.text_delta
-                        delta = self._delta(output, reply)
-                        if delta is not None:
-                            yield ModelResponseStream(
-                                model=model, choices=[StreamingChoices(index=0, delta=delta)]
+        deadline = asyncio.get_running_loop().time() + options.request_timeout
+        prompt, tools = self._prepare(messages, optional_params)
+        tried: set[str] = set()
+        last: GeminiWebError | None = None
+        while True:
+            account = self._next_account(optional_params, tried, last)
+            text = ""
+            reply = ReplyFilter(tools) if tools else None
+            sent = False
+            try:
+                async with self._turn(model, prompt, tools, optional_params, account) as turn:
+                    if logging_obj is not None:
+                        logging_obj.pre_call(input=turn.prompt.text, api_key="")
+                    stream = turn.client.generate_content_stream(
+                        turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                    )
+                    finished = False
+                    try:
+                        while True:
+                            left = min(
+                                options.idle_timeout, deadline - asyncio.get_running_loop().time()
                             )
-                finally:
-                    if not finished:  # timed out, failed, or the client went away
-                        turn.inflight.close_stream(stream)
-        except Exception as exc:
-            raise self._fail(exc, model, turn.account if turn else None) from None
+                            try:
+                                output = await turn.inflight.within(anext(stream), left)
+                            except StopAsyncIteration:
+                                finished = True
+                                break
+                            text += output.text_delta
+                            delta = self._delta(output, reply)
+                            if delta is not None:
+                                sent = True
+                                yield ModelResponseStream(
+                                    model=model, choices=[StreamingChoices(index=0, delta=delta)]
+                                )
+                    finally:
+                        if not finished:  # timed out, failed, or the client went away
+                            turn.inflight.close_stream(stream)
+                break
+            except Exception as exc:
+                last = self._fail(exc, model, account)
+                # Another account may take over only while the client has seen nothing.
+                if sent or not self._moves_on(account, last):
+                    raise last from None
         rest, calls = reply.finish() if reply else ("", [])
         if rest or calls:
             # Calls are known only once the reply is complete: they go out as one last delta.
@@ -272,7 +321,7 @@ class GeminiWebLLM(CustomLLM):
                     index=0, delta=Delta(), finish_reason="tool_calls" if calls else "stop"
                 )
             ],
-            usage=_usage(turn.prompt.text, text),
+            usage=_usage(prompt.text, text),
         )
 
     @staticmethod

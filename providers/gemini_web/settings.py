@@ -44,7 +44,12 @@ class GeminiWebSettings(BaseModel):
     """Seconds a call we gave up on (timeout, client gone) has to end its upstream request before
     the account's session is closed to end it; the account's slot stays held meanwhile."""
     refresh_interval: float = Field(default=600.0, ge=60)
-    """Seconds between `__Secure-1PSIDTS` rotations (the library clamps below 60)."""
+    """Seconds between `__Secure-1PSIDTS` rotations, each jittered by 10% (60 at least)."""
+    usage_limit_cooldown: float = Field(default=3600.0, gt=0)
+    """Seconds an account that hit its usage limit (1037) stays out of rotation."""
+    block_cooldown: float = Field(default=600.0, gt=0)
+    """Seconds out of rotation after a block (1060, 429, "sorry" page); doubled for each
+    block in a row."""
     temporary_chats: bool = True
     """Keep proxied conversations out of the account's Gemini history."""
     max_attachment_bytes: int = Field(default=20 * 1024 * 1024, gt=0)

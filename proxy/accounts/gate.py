@@ -27,17 +27,28 @@ class AccountLimits:
         metrics: Metrics,
         rng: random.Random | None = None,
     ) -> None:
-        rng = rng or random.Random()
-        # Requests without a configured account still pass a gate (and fail after it).
-        names = accounts or [""]
-        self.pools = {name: ConcurrencyPool(limits.pool, clock, name=name) for name in names}
-        self.pacers = {name: Pacer(limits.pacing, clock, rng) for name in names}
+        self.limits = limits
+        self.clock = clock
+        self.rng = rng or random.Random()
         self.metrics = metrics
+        self.pools: dict[str, ConcurrencyPool] = {}
+        self.pacers: dict[str, Pacer] = {}
+        # With no account yet, /health still shows the figures one account would have.
+        for name in accounts or [""]:
+            self._limits_of(name)
+
+    def _limits_of(self, account: str) -> tuple[ConcurrencyPool, Pacer]:
+        """The account's pool and pacer; an account added while running gets its own."""
+        if account not in self.pools:
+            if account and self.pools.get("") is not None and not self.pools[""].stats.in_use:
+                del self.pools[""], self.pacers[""]  # the stand-in for "no account yet"
+            self.pools[account] = ConcurrencyPool(self.limits.pool, self.clock, name=account)
+            self.pacers[account] = Pacer(self.limits.pacing, self.clock, self.rng)
+        return self.pools[account], self.pacers[account]
 
     @asynccontextmanager
     async def hold(self, account: str) -> AsyncIterator[None]:
-        pool = self.pools.get(account) or next(iter(self.pools.values()))
-        pacer = self.pacers.get(account) or next(iter(self.pacers.values()))
+        pool, pacer = self._limits_of(account)
         try:
             async with pool.slot():
                 await pacer.wait_turn()

@@ -6,6 +6,7 @@ timeouts); the exit status is 0 only when the config is valid and every account 
 
 import asyncio
 import sys
+import time
 from dataclasses import dataclass
 
 from proxy.core.config import ConfigError, Settings, config_file, load_settings
@@ -60,8 +61,10 @@ async def check_accounts(settings: Settings) -> list[AccountCheck]:
 
 async def _check(settings: Settings, name: str) -> AccountCheck:
     from providers.gemini_web import PROVIDER_NAME, Account, GeminiWebError
+    from providers.gemini_web.models import resolve_web_model
 
-    account = Account(next(a for a in settings.accounts if a.name == name), settings.gemini_web)
+    configured = next(a for a in settings.accounts if a.name == name)
+    account = Account(configured, settings.gemini_web, time.time)
     try:
         client = await account.client()
     except GeminiWebError as refused:
@@ -74,8 +77,8 @@ async def _check(settings: Settings, name: str) -> AccountCheck:
             if deployment.provider != PROVIDER_NAME or not serves or not params.get("web_model"):
                 continue
             try:
-                client.resolve_model(params["web_model"])
-            except ValueError:
+                resolve_web_model(client, params["web_model"], deployment.model_name)
+            except GeminiWebError:
                 unmapped.append(f"{deployment.model_name} -> {params['web_model']}")
         models = tuple(sorted(m.model_name for m in account.models()))
         if unmapped:

@@ -1,8 +1,9 @@
 """The public models of the contract and the Gemini web model each maps to by default.
 
 Used when config.yaml has no `model_list`. Gemini web currently publishes "flash", "pro" and
-"flash-lite" models; the older public ids map onto the closest current one. Image models are
-the chat models asked to draw; the 2K / 4K variants add a size hint to the prompt.
+"flash-lite" models; the older public ids map onto the closest current one, by family (the
+newest model of that family an account publishes), so Google's renames are followed. Image
+models are the chat models asked to draw; the 2K / 4K variants add a size hint to the prompt.
 """
 
 import re
@@ -18,16 +19,16 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Gemini 3.0 Flash",
         "chat",
         "Default model: fast, strong reasoning",
-        "gemini-3-flash",
+        "flash",
         None,
     ),
-    ("gemini-2.5-flash", "Gemini 2.5 Flash", "chat", "Everyday chat", "gemini-3-flash", None),
+    ("gemini-2.5-flash", "Gemini 2.5 Flash", "chat", "Everyday chat", "flash", None),
     (
         "gemini-2.5-pro",
         "Gemini 2.5 Pro",
         "chat",
         "Maths and code, deep thinking",
-        "gemini-3-pro",
+        "pro",
         None,
     ),
     (
@@ -35,7 +36,7 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Gemini 3.0 Pro",
         "chat",
         "Long context, complex reasoning",
-        "gemini-3-pro",
+        "pro",
         None,
     ),
     (
@@ -43,7 +44,7 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Flash Image",
         "image_generation",
         "1024x1024, ~30 s; default image model",
-        "gemini-3-flash",
+        "flash",
         None,
     ),
     (
@@ -51,7 +52,7 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Pro Image",
         "image_generation",
         "2048x2048, ~60 s",
-        "gemini-3-pro",
+        "pro",
         None,
     ),
     (
@@ -59,7 +60,7 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Pro Image 2K",
         "image_generation",
         "2560x1440 and up, ~60 s",
-        "gemini-3-pro",
+        "pro",
         "2K resolution",
     ),
     (
@@ -67,7 +68,7 @@ _CATALOGUE: tuple[tuple[str, str, str, str, str, str | None], ...] = (
         "Pro Image 4K",
         "image_generation",
         "4096x4096, ~90 s",
-        "gemini-3-pro",
+        "pro",
         "4K ultra HD",
     ),
 )

@@ -14,7 +14,7 @@ from typing import Any, Literal, get_args
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
-from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
+from providers.gemini_web import AccountSettings, GeminiWebSettings
 from proxy.core.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
 from proxy.core.limits import LimitsSettings
 from proxy.jobs import DatabaseConfig, JobsConfig
@@ -57,6 +57,10 @@ class AuthSettings(BaseModel):
 
     api_keys: list[SecretStr] = Field(default=[], examples=[["os.environ/GEMINI_PROXY_API_KEY"]])
     """Empty: any bearer is accepted (the contract's default). Otherwise one of these is needed."""
+    admin_key: SecretStr | None = Field(
+        default=None, examples=["os.environ/GEMINI_PROXY_ADMIN_KEY"]
+    )
+    """Key of the admin API (/admin/accounts); unset (and no GEMINI_PROXY_ADMIN_KEY): API off."""
 
 
 class ImagesSettings(BaseModel):
@@ -178,12 +182,6 @@ class Settings(BaseModel):
         names = [a.name for a in self.accounts]
         if len(set(names)) != len(names):
             raise ValueError("accounts: names must be unique")
-        for index, deployment in enumerate(self.model_list):
-            account = deployment.litellm_params.get("account")
-            if account is not None and account not in names:
-                raise ValueError(
-                    f"model_list.{index}.litellm_params.account: no account {account!r}"
-                )
         public = {d.model_name for d in self.model_list}
         if self.default_model not in public:
             raise ValueError(f"default_model: {self.default_model!r} is not in model_list")
@@ -208,27 +206,10 @@ class Settings(BaseModel):
         return list(seen.values())
 
     def router_model_list(self) -> list[dict[str, Any]]:
-        """`model_list` for `litellm.Router`: gemini-web deployments without an account are
-        repeated once per configured account, so every account serves every public model."""
-        expanded: list[dict[str, Any]] = []
-        for deployment in self.model_list:
-            entry = deployment.model_dump()
-            targets = [a.name for a in self.accounts]
-            if (
-                deployment.provider != PROVIDER_NAME
-                or "account" in entry["litellm_params"]
-                or len(targets) < 2
-            ):
-                expanded.append(entry)
-                continue
-            for name in targets:
-                copy = {**entry, "litellm_params": {**entry["litellm_params"], "account": name}}
-                copy["model_info"] = {
-                    **entry["model_info"],
-                    "id": f"{deployment.model_name}@{name}",
-                }
-                expanded.append(copy)
-        return expanded
+        """`model_list` for `litellm.Router`, one deployment per entry: a gemini-web
+        deployment without `account` is served by whichever account is ready (the provider
+        picks, and moves a request on when an account leaves rotation)."""
+        return [deployment.model_dump() for deployment in self.model_list]
 
 
 def _deployments(raw: list[dict[str, Any]]) -> list[Deployment]:
@@ -249,6 +230,13 @@ def resolve_env_refs(value: Any, where: str = "") -> Any:
             raise ConfigError(f"{where}: environment variable {name} is not set")
         return os.environ[name]
     return value
+
+
+# Secrets that may come from the environment alone, without a mention in the config file.
+_SECRETS_FROM_ENV = (
+    ("auth", "admin_key", "GEMINI_PROXY_ADMIN_KEY"),
+    ("database", "secret_key", "GEMINI_PROXY_SECRET_KEY"),
+)
 
 
 def _accounts_from_env() -> list[dict[str, Any]]:
@@ -306,6 +294,9 @@ def parse_settings(raw: dict[str, Any]) -> Settings:
     resolved = resolve_env_refs(raw)
     if not resolved.get("accounts"):
         resolved["accounts"] = _accounts_from_env()
+    for section, key, variable in _SECRETS_FROM_ENV:
+        if variable in os.environ and not (resolved.get(section) or {}).get(key):
+            resolved[section] = {**(resolved.get(section) or {}), key: os.environ[variable]}
     try:
         return Settings.model_validate(resolved)
     except ValidationError as exc:

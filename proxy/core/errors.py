@@ -3,8 +3,10 @@
     ProxyError (500 INTERNAL)
     ├── BadRequest (400 INVALID_ARGUMENT)
     ├── Unauthorized (401 UNAUTHENTICATED)
+    ├── Forbidden (403 PERMISSION_DENIED)
     ├── NotFound (404 NOT_FOUND)
     ├── MethodNotAllowed (405 INVALID_ARGUMENT)
+    ├── Conflict (409 ALREADY_EXISTS)
     ├── PayloadTooLarge (413 INVALID_ARGUMENT)
     ├── RateLimited (429 RESOURCE_EXHAUSTED, Retry-After)
     ├── UpstreamFailed (502 UNAVAILABLE)
@@ -82,6 +84,13 @@ class Unauthorized(ProxyError):
     google_status = "UNAUTHENTICATED"
 
 
+class Forbidden(ProxyError):
+    status_code = 403
+    openai_type = "permission_error"
+    code = "forbidden"
+    google_status = "PERMISSION_DENIED"
+
+
 class NotFound(ProxyError):
     status_code = 404
     openai_type = "invalid_request_error"
@@ -94,6 +103,13 @@ class MethodNotAllowed(ProxyError):
     openai_type = "invalid_request_error"
     code = "method_not_allowed"
     google_status = "INVALID_ARGUMENT"
+
+
+class Conflict(ProxyError):
+    status_code = 409
+    openai_type = "invalid_request_error"
+    code = "conflict"
+    google_status = "ALREADY_EXISTS"
 
 
 class PayloadTooLarge(ProxyError):
@@ -137,8 +153,8 @@ class GatewayTimeout(ProxyError):
 
 _BY_STATUS: dict[int, type[ProxyError]] = {
     cls.status_code: cls
-    for cls in (BadRequest, Unauthorized, NotFound, MethodNotAllowed, PayloadTooLarge, RateLimited,
-                UpstreamFailed, ServiceUnavailable, GatewayTimeout)
+    for cls in (BadRequest, Unauthorized, Forbidden, NotFound, MethodNotAllowed, Conflict,
+                PayloadTooLarge, RateLimited, UpstreamFailed, ServiceUnavailable, GatewayTimeout)
 }  # fmt: skip
 
 

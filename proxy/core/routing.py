@@ -41,7 +41,8 @@ def load_plugins(settings: Settings) -> dict[str, CustomLLM]:
 
 
 def build_router(settings: Settings) -> litellm.Router:
-    options = {"num_retries": 0, **settings.router_settings}
+    # Retries are ours (core/upstream.py); account cooldowns are the provider's, per account.
+    options = {"num_retries": 0, "disable_cooldowns": True, **settings.router_settings}
     try:
         return litellm.Router(model_list=settings.router_model_list(), **options)
     except TypeError as exc:

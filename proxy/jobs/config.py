@@ -1,16 +1,23 @@
 """The `database:` and `jobs:` sections of config.yaml."""
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 
 
 class DatabaseConfig(BaseModel):
-    """`database:`: where jobs are kept. `sqlite:///path` or `postgresql://user@host/db`;
+    """`database:`: where jobs and accounts are kept. `sqlite:///path` or `postgresql://user@host/db`;
     empty: a SQLite file `gemini-proxy.db` in `server.data_dir`."""
 
     model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
     url: str = ""
     """`sqlite:///path` or `postgresql://user@host/db`; empty: SQLite in server.data_dir."""
+    secret_key: SecretStr | None = Field(
+        default=None, examples=["os.environ/GEMINI_PROXY_SECRET_KEY"]
+    )
+    """Fernet key that encrypts stored accounts (`gemini-proxy accounts new-key` makes one);
+    unset (and no GEMINI_PROXY_SECRET_KEY): accounts come from this file only."""
+    accounts_sync_seconds: float = Field(default=30.0, gt=0)
+    """How often stored accounts are re-read, for changes made by the CLI or other replicas."""
 
 
 class JobsConfig(BaseModel):

@@ -7,6 +7,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from providers.gemini_web import AccountPool
+from providers.gemini_web.states import State
 from proxy.accounts.gate import AccountLimits
 
 
@@ -84,14 +85,43 @@ class LiveState(Collector):
             "gemini_proxy_account_errors", "Upstream failures by account and reason",
             labels=["account", "reason"],
         )  # fmt: skip
+        state = GaugeMetricFamily(
+            "gemini_proxy_account_state", "1 for the state each account is in",
+            labels=["account", "state"],
+        )  # fmt: skip
+        cooldown = GaugeMetricFamily(
+            "gemini_proxy_account_cooldown_seconds",
+            "Seconds until a cooling account returns to rotation", labels=["account"],
+        )  # fmt: skip
+        stalled = GaugeMetricFamily(
+            "gemini_proxy_account_rotation_stalled",
+            "1 when cookie rotation keeps answering without a new __Secure-1PSIDTS",
+            labels=["account"],
+        )  # fmt: skip
+        failovers = CounterMetricFamily(
+            "gemini_proxy_account_failovers",
+            "Requests an account failed that moved on to another account", labels=["account"],
+        )  # fmt: skip
+        model_changes = CounterMetricFamily(
+            "gemini_proxy_account_model_changes",
+            "Times an account's published models changed", labels=["account"],
+        )  # fmt: skip
         now = time.time()
         for account in self.accounts:
-            health = account.health
-            valid.add_metric([account.name], 1.0 if health.cookie_valid else 0.0)
-            fresh = health.last_rotation_at or health.last_ready_at or self.started
-            since.add_metric([account.name], now - fresh)
+            name, health, current = account.name, account.health, account.state
+            valid.add_metric([name], 1.0 if health.cookie_valid else 0.0)
+            since.add_metric([name], now - (health.last_minted_at or health.cookies_since))
             for result, count in health.rotations.items():
-                rotations.add_metric([account.name, result], count)
+                rotations.add_metric([name, result], count)
             for reason, count in health.errors.items():
-                errors.add_metric([account.name, reason], count)
-        yield from (valid, since, rotations, errors)
+                errors.add_metric([name, reason], count)
+            current.usable(now)  # a cooldown that is over shows as ready
+            for option in State:
+                state.add_metric([name, option.value], 1.0 if current.state is option else 0.0)
+            left = (current.until or now) - now if current.state is State.COOLING else 0.0
+            cooldown.add_metric([name], max(0.0, left))
+            stalled.add_metric([name], 1.0 if health.rotation_stalled else 0.0)
+            failovers.add_metric([name], current.failovers)
+            model_changes.add_metric([name], health.model_changes)
+        yield from (valid, since, rotations, errors, state, cooldown, stalled)
+        yield from (failovers, model_changes)

@@ -2,6 +2,8 @@
 
 from pydantic import BaseModel
 
+from proxy.accounts.schema import AccountView
+
 
 class RateLimiterFigures(BaseModel):
     current_delay: float
@@ -16,10 +18,18 @@ class ConcurrencyFigures(BaseModel):
     queued: int
 
 
+class AccountsFigures(BaseModel):
+    ready: int
+    total: int
+
+
 class Health(BaseModel):
     status: str
+    """`ok`, or `degraded` when no account can serve (still HTTP 200); `reason` says why."""
+    reason: str | None = None
     version: str
     client_ready: bool
+    accounts: AccountsFigures
     watermark_removal: bool
     rate_limiter: RateLimiterFigures
     task_stats: dict[str, int]
@@ -35,10 +45,9 @@ class Info(BaseModel):
     features: list[str]
 
 
-class AccountStatus(BaseModel):
-    name: str
+class AccountStatus(AccountView):
     valid: bool | None
-    """None until the account's client has been tried."""
+    """None until the account has signed in once; then whether its cookies were accepted."""
     error: str | None
 
 

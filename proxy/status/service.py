@@ -5,12 +5,14 @@ import time
 from postprocess import Pipeline
 from providers.gemini_web import AccountPool
 from proxy.accounts.gate import AccountLimits
+from proxy.accounts.service import view
 from proxy.core.config import Settings
 from proxy.core.metrics import Metrics
 from proxy.core.version import API_VERSION, PACKAGE_VERSION
 from proxy.jobs import JobStore
 from proxy.status.live_metrics import LiveState
 from proxy.status.schema import (
+    AccountsFigures,
     AccountStatus,
     ConcurrencyFigures,
     CookieStatus,
@@ -91,10 +93,19 @@ class StatusService:
     async def health(self) -> Health:
         pacing = self.gate.pacing_stats
         pool = self.gate.pool_stats
+        now = self.accounts.now()
+        accounts = list(self.accounts)
+        ready = [a for a in accounts if a.state.usable(now)]
+        reason = None
+        if not ready:
+            states = ", ".join(f"{a.name} {a.state.state}: {a.state.reason}" for a in accounts)
+            reason = f"no account is ready ({states or 'none configured'})"
         return Health(
-            status="ok",
+            status="degraded" if reason else "ok",
+            reason=reason,
             version=API_VERSION,
-            client_ready=any(a.health.cookie_valid for a in self.accounts),
+            client_ready=any(a.health.cookie_valid for a in ready),
+            accounts=AccountsFigures(ready=len(ready), total=len(accounts)),
             watermark_removal="watermark" in self.pipeline.step_names,
             rate_limiter=RateLimiterFigures(
                 current_delay=round(pacing.current_delay, 2),
@@ -119,11 +130,14 @@ class StatusService:
         )
 
     def cookies(self) -> CookieStatus:
+        now = self.accounts.now()
         accounts = [
-            AccountStatus(name=a.name, valid=a.health.cookie_valid, error=a.health.last_error)
+            AccountStatus(
+                **view(a, now).model_dump(), valid=a.health.cookie_valid, error=a.health.last_error
+            )
             for a in self.accounts
         ]
-        valid = any(a.valid for a in accounts)
+        valid = any(a.valid and a.state == "ready" for a in accounts)
         return CookieStatus(
             valid=valid, message=COOKIE_VALID if valid else COOKIE_INVALID, accounts=accounts
         )

@@ -104,19 +104,23 @@ def test_a_client_that_disconnects_frees_its_slot(
         assert fake_gemini.open_generates("psid-main") == 0
 
 
-def test_upstream_429_is_retried_2_4_8_16_32_then_given_up(
+def test_an_upstream_429_cools_the_account_and_answers_at_once(
     fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
+    # Retrying a rate-limited account only deepens its block: it leaves rotation instead, and
+    # with no other account the client learns at once when to come back.
     clock = FakeClock()
     limits = {"retry": {"max_retries": 5}}
     fake_gemini.fail("generate", 429, times=None)
     with LiveServer(settings_for_fake(str(tmp_path), limits=limits), clock=clock) as live:
         response = chat(live.url)
         assert response.status_code == 429
-        assert [s for s in clock.sleeps if s >= 1] == [2, 4, 8, 16, 32]
-        assert fake_gemini.generate_calls == 6
-        health = httpx.get(f"{live.url}/health").json()["rate_limiter"]
-        assert health["consecutive_429s"] == 6 and health["current_delay"] > 0.001
+        assert int(response.headers["Retry-After"]) == 600  # gemini_web.block_cooldown
+        assert [s for s in clock.sleeps if s >= 1] == []
+        assert fake_gemini.generate_calls == 1
+        health = httpx.get(f"{live.url}/health").json()
+        assert health["rate_limiter"]["consecutive_429s"] == 1
+        assert health["status"] == "degraded" and "main cooling" in health["reason"]
 
 
 def test_a_retry_that_succeeds_answers_normally(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:

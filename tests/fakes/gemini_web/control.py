@@ -54,6 +54,9 @@ class Control:
         self._script: deque[Reply | str] = deque()
         self._rules: list[Rule] = []
         self._expired: set[tuple[str, str]] = set()
+        self._unminting: set[str | None] = set()  # PSIDs (None: all) whose rotation mints nothing
+        self._minted: dict[str, str] = {}  # PSID -> the newest PSIDTS minted for it
+        self._supersede = False
         self._catalogue = DEFAULT_CATALOGUE
         self._catalogues: dict[str, Catalogue] = {}
         self._rpc_bodies: dict[str, Any] = dict(DEFAULT_RPC_BODIES)
@@ -138,6 +141,28 @@ class Control:
                 self._expired.add(("psid", psid))
             if psidts is not None:
                 self._expired.add(("psidts", psidts))
+
+    def rotate_without_minting(self, *, psid: str | None = None) -> None:
+        """RotateCookies answers 200 without a new `__Secure-1PSIDTS` (a device-bound session)
+        for account `psid` (None: every account), until reset."""
+        with self._lock:
+            self._unminting.add(psid)
+
+    def reject_superseded(self) -> None:
+        """Once a rotation minted a new PSIDTS for a PSID, every older PSIDTS of it is rejected
+        (as Google does, after a grace that tests need not wait for)."""
+        with self._lock:
+            self._supersede = True
+
+    def mint(self, psid: str | None) -> str | None:
+        """The PSIDTS a rotation of `psid` answers with, or None when it mints nothing."""
+        with self._lock:
+            if psid is None or psid in self._unminting or None in self._unminting:
+                return None
+        value = self.new_id("sidts-rotated-")
+        with self._lock:
+            self._minted[psid] = value
+        return value
 
     def set_catalogue(self, catalogue: Catalogue, *, psid: str | None = None) -> None:
         """What `otAQ7b` publishes: for every account, or only for account `psid`."""
@@ -276,8 +301,13 @@ class Control:
     def is_expired(self, psid: str | None, psidts: str | None) -> bool:
         """No PSID at all counts as expired: the fake has no guest mode."""
         with self._lock:
+            newest = self._minted.get(psid or "")
+            superseded = self._supersede and newest is not None and psidts != newest
             return (
-                not psid or ("psid", psid) in self._expired or ("psidts", psidts) in self._expired
+                not psid
+                or superseded
+                or ("psid", psid) in self._expired
+                or ("psidts", psidts) in self._expired
             )
 
     def catalogue_for(self, psid: str | None) -> Catalogue:

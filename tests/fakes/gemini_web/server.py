@@ -82,9 +82,12 @@ async def rotate_cookies(call: Call) -> web.StreamResponse:
     if failed := _status_fault(call, Target.ROTATE):
         return failed
     response = web.Response(text="[]", content_type="application/json")
+    minted = call.control.mint(call.psid)
+    if minted is None:  # answered, but without a new cookie
+        return response
     response.set_cookie(
         "__Secure-1PSIDTS",
-        call.control.new_id("sidts-rotated-"),
+        minted,
         domain=".google.com",
         path="/",
         max_age=365 * 24 * 3600,
