@@ -10,7 +10,7 @@ from typing import Any
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, StreamingChoices, Usage
 
-ANSWER = "The quick brown fox jumps over the lazy dog."
+from .bare_app import ANSWER
 
 
 class InstantLLM(CustomLLM):
