@@ -14,9 +14,9 @@ from .bare_app import ANSWER
 
 
 class InstantLLM(CustomLLM):
-    async def acompletion(
+    async def acompletion(  # type: ignore[override]
         self, model: str, model_response: ModelResponse, **kwargs: Any
-    ) -> ModelResponse:  # type: ignore[override]
+    ) -> ModelResponse:
         model_response.choices[0].message.content = ANSWER  # type: ignore[union-attr]
         model_response.usage = Usage(prompt_tokens=3, completion_tokens=9, total_tokens=12)  # type: ignore[attr-defined]
         return model_response
