@@ -31,12 +31,13 @@ class Load:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+    requests: int
 
 
 _LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer bench"
+wrk.headers["Authorization"] = "Bearer {key}"
 wrk.body = [[{body}]]
 """
 
@@ -48,10 +49,10 @@ def _ms(value: str) -> float:
     return float(found[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[found[2]]
 
 
-def wrk(url: str, body: str, connections: int, seconds: int) -> Load:
+def wrk(url: str, body: str, connections: int, seconds: int, key: str = "bench") -> Load:
     """POST `body` to `url` with wrk; wrk is Debian's `wrk` package."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
-        script.write(_LUA.format(body=body))
+        script.write(_LUA.format(body=body, key=key))
     out = subprocess.run(
         ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script.name, url],
         capture_output=True, text=True, check=True,
@@ -63,4 +64,5 @@ def wrk(url: str, body: str, connections: int, seconds: int) -> Load:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
-    return Load(rps, p50, p99)
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    return Load(rps, p50, p99, requests)

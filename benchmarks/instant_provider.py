@@ -10,13 +10,13 @@ from typing import Any
 from litellm.llms.custom_llm import CustomLLM
 from litellm.types.utils import Delta, ModelResponse, ModelResponseStream, StreamingChoices, Usage
 
-ANSWER = "The quick brown fox jumps over the lazy dog."
+from .bare_app import ANSWER
 
 
 class InstantLLM(CustomLLM):
-    async def acompletion(
+    async def acompletion(  # type: ignore[override]
         self, model: str, model_response: ModelResponse, **kwargs: Any
-    ) -> ModelResponse:  # type: ignore[override]
+    ) -> ModelResponse:
         model_response.choices[0].message.content = ANSWER  # type: ignore[union-attr]
         model_response.usage = Usage(prompt_tokens=3, completion_tokens=9, total_tokens=12)  # type: ignore[attr-defined]
         return model_response

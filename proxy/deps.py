@@ -1,4 +1,8 @@
-"""Typed dependencies: the caller of a request, and the service of each capability."""
+"""Typed dependencies: the caller of a request, and the service of each capability.
+
+All `async def`: FastAPI runs a plain `def` dependency in its thread pool, a thread hop per
+dependency per request for what is an attribute lookup.
+"""
 
 from typing import Annotated
 
@@ -17,23 +21,23 @@ def _wiring(request: Request) -> Wiring:
     return request.app.state.wiring  # type: ignore[no-any-return]
 
 
-def caller(request: Request) -> Caller:
+async def caller(request: Request) -> Caller:
     return _wiring(request).admission.identify(request)
 
 
-def chat_service(request: Request) -> ChatService:
+async def chat_service(request: Request) -> ChatService:
     return _wiring(request).chat
 
 
-def image_service(request: Request) -> ImageService:
+async def image_service(request: Request) -> ImageService:
     return _wiring(request).images
 
 
-def batch_service(request: Request) -> BatchService:
+async def batch_service(request: Request) -> BatchService:
     return _wiring(request).batches
 
 
-def status_service(request: Request) -> StatusService:
+async def status_service(request: Request) -> StatusService:
     return _wiring(request).status
 
 
