@@ -41,7 +41,7 @@ async def status_service(request: Request) -> StatusService:
     return _wiring(request).status
 
 
-def account_service(request: Request) -> AccountService:
+async def account_service(request: Request) -> AccountService:
     return _wiring(request).accounts
 
 
