@@ -37,17 +37,22 @@ def bandpass_kernel(alpha: np.ndarray) -> np.ndarray:
     pad = 4 * round(BANDPASS_SIGMA) + 2
     band = ndimage.gaussian_laplace(np.pad(alpha.astype(np.float64), pad), BANDPASS_SIGMA)
     kernel = ndimage.gaussian_laplace(band, BANDPASS_SIGMA)[pad:-pad, pad:-pad]
-    return (kernel - kernel.mean()).astype(np.float32)
+    centred: np.ndarray = (kernel - kernel.mean()).astype(np.float32)
+    return centred
 
 
 def restore(values: np.ndarray, a: np.ndarray) -> np.ndarray:
     """Invert `values = a * 255 + (1 - a) * original` (float, unclamped)."""
-    return (values - a * 255.0) / (1.0 - a)
+    restored: np.ndarray = (values - a * 255.0) / (1.0 - a)
+    return restored
 
 
-def _correlation(box: np.ndarray, alpha: np.ndarray, kernel: np.ndarray, gains: np.ndarray):
+def _correlation(
+    box: np.ndarray, alpha: np.ndarray, kernel: np.ndarray, gains: np.ndarray
+) -> np.ndarray:
     a = np.clip(alpha[None] * gains[:, None, None], -MAX_ALPHA, MAX_ALPHA)
-    return (restore(box[None], a) * kernel[None]).sum(axis=(1, 2))
+    sums: np.ndarray = (restore(box[None], a) * kernel[None]).sum(axis=(1, 2))
+    return sums
 
 
 def fit_gain(

@@ -107,7 +107,7 @@ def alpha_map(name: str) -> np.ndarray:
     with (resources.files(__package__) / "assets" / f"alpha_{name}.npy").open("rb") as f:
         alpha = np.load(f).astype(np.float32, copy=False)
     alpha.setflags(write=False)
-    return alpha
+    return alpha  # type: ignore[no-any-return]
 
 
 def select_layouts(entries: list[str | dict[str, Any]] | None) -> tuple[Layout, ...]:

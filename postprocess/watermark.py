@@ -72,13 +72,14 @@ class _Template:
 @cache
 def _template(name: str) -> _Template:
     alpha = alpha_map(name)
-    gradient = sobel(alpha)
+    gradient = sobel(alpha)  # type: ignore[no-untyped-call]
     centred, unit_gradient = _unit(alpha - alpha.mean()), _unit(gradient - gradient.mean())
     return _Template(alpha, centred, unit_gradient, bandpass_kernel(alpha))
 
 
 def _unit(array: np.ndarray) -> np.ndarray:
-    return (array / np.linalg.norm(array)).astype(np.float32)
+    unit: np.ndarray = (array / np.linalg.norm(array)).astype(np.float32)
+    return unit
 
 
 def _ncc_map(region: np.ndarray, unit_template: np.ndarray) -> np.ndarray:
@@ -89,12 +90,13 @@ def _ncc_map(region: np.ndarray, unit_template: np.ndarray) -> np.ndarray:
     sums = np.einsum("pqij->pq", windows)
     energy = np.einsum("pqij,pqij->pq", windows, windows) - sums * sums / count
     norm = np.sqrt(np.maximum(energy, 0.0))
-    return np.divide(products, norm, out=np.zeros_like(products), where=norm > 1e-3)
+    scores: np.ndarray = np.divide(products, norm, out=np.zeros_like(products), where=norm > 1e-3)
+    return scores
 
 
 def _scores(region: np.ndarray, template: _Template) -> np.ndarray:
     scores = NCC_WEIGHT * _ncc_map(region, template.centred)
-    scores += GRADIENT_WEIGHT * _ncc_map(sobel(region), template.gradient)
+    scores += GRADIENT_WEIGHT * _ncc_map(sobel(region), template.gradient)  # type: ignore[no-untyped-call]
     return scores
 
 

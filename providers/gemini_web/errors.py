@@ -20,7 +20,7 @@ class GeminiWebError(CustomLLMError):
     def __init__(
         self, status_code: int, message: str, retry_after: float | None = None, reason: str = ""
     ) -> None:
-        super().__init__(status_code=status_code, message=message)
+        super().__init__(status_code=status_code, message=message)  # type: ignore[no-untyped-call]
         self.reason = reason or str(status_code)
         self.headers = {"retry-after": str(round(retry_after))} if retry_after else {}
 

@@ -21,7 +21,8 @@ _VERSION = re.compile(r"\d+(?:\.\d+)?")
 
 def family(model: AvailableModel) -> str:
     """`flash` for `gemini-flash`, `flash-lite` for `gemini-flash-lite`, ..."""
-    return model.model_name.removeprefix("gemini-")
+    name: str = model.model_name
+    return name.removeprefix("gemini-")
 
 
 def _version(model: AvailableModel) -> float:

@@ -228,9 +228,9 @@ class GeminiWebLLM(CustomLLM):
     async def acompletion(  # type: ignore[override]
         self,
         model: str,
-        messages: list,
+        messages: list[Any],
         model_response: ModelResponse,
-        optional_params: dict,
+        optional_params: dict[str, Any],
         logging_obj: Any = None,
         **kwargs: Any,
     ) -> ModelResponse:
@@ -242,12 +242,12 @@ class GeminiWebLLM(CustomLLM):
         response: ModelResponse, model: str, turn: _Turn, output: ModelOutput
     ) -> ModelResponse:
         text, calls = split_reply(output.text, turn.tools) if turn.tools else (output.text, [])
-        message = response.choices[0].message  # type: ignore[union-attr]
+        message = response.choices[0].message
         message.content = text or (None if calls else "")
         if calls:
             message.tool_calls = [ChatCompletionMessageToolCall(**c.openai()) for c in calls]
         if output.thoughts:
-            message.reasoning_content = output.thoughts  # type: ignore[attr-defined]
+            message.reasoning_content = output.thoughts
         response.choices[0].finish_reason = "tool_calls" if calls else "stop"
         response.model = model
         response.created = int(time.time())
@@ -257,8 +257,8 @@ class GeminiWebLLM(CustomLLM):
     async def astreaming(  # type: ignore[override]
         self,
         model: str,
-        messages: list,
-        optional_params: dict,
+        messages: list[Any],
+        optional_params: dict[str, Any],
         logging_obj: Any = None,
         **kwargs: Any,
     ) -> AsyncIterator[ModelResponseStream]:
@@ -331,7 +331,7 @@ class GeminiWebLLM(CustomLLM):
             return None
         delta = Delta(content=shown or None)
         if output.thoughts_delta:
-            delta.reasoning_content = output.thoughts_delta  # type: ignore[attr-defined]
+            delta.reasoning_content = output.thoughts_delta
         return delta
 
     async def aimage_generation(  # type: ignore[override]
@@ -339,7 +339,7 @@ class GeminiWebLLM(CustomLLM):
         model: str,
         prompt: str,
         model_response: ImageResponse,
-        optional_params: dict,
+        optional_params: dict[str, Any],
         logging_obj: Any = None,
         **kwargs: Any,
     ) -> ImageResponse:
@@ -351,7 +351,7 @@ class GeminiWebLLM(CustomLLM):
         image: Any,
         prompt: str | None,
         model_response: ImageResponse,
-        optional_params: dict,
+        optional_params: dict[str, Any],
         logging_obj: Any = None,
         **kwargs: Any,
     ) -> ImageResponse:

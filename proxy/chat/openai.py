@@ -113,7 +113,7 @@ class ChatRequest(BaseModel):
 
 
 def completion_body(response: ModelResponse, model: str) -> dict[str, Any]:
-    body = response.model_dump(exclude_none=True)
+    body: dict[str, Any] = response.model_dump(exclude_none=True)  # type: ignore[no-untyped-call]
     body["model"] = model
     return body
 

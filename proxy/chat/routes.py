@@ -56,6 +56,6 @@ async def generate(body: GenerateRequest, caller: CallerDep, chat: ChatDep) -> G
         raise BadRequest("prompt must not be empty")
     call = ChatCall(messages=[{"role": "user", "content": body.prompt}], model=body.model)
     response = await chat.complete(caller, call)
-    message: Any = response.choices[0].message  # type: ignore[union-attr]
+    message: Any = response.choices[0].message
     thoughts = getattr(message, "reasoning_content", None)
     return GenerateAnswer(text=message.content or "", model=caller.model, thoughts=thoughts or None)

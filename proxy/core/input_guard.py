@@ -48,7 +48,7 @@ def check_json(body: bytes, max_depth: int = MAX_DEPTH) -> None:
 
 
 def _is_json(scope: Scope) -> bool:
-    content_type = dict(scope["headers"]).get(b"content-type", b"").lower()
+    content_type: bytes = dict(scope["headers"]).get(b"content-type", b"").lower()
     return content_type.startswith(b"application/json") or content_type.endswith(b"+json")
 
 

@@ -104,7 +104,7 @@ class Metrics:
         if not self.multiprocess:
             return generate_latest(self.registry)
         aggregate = CollectorRegistry()
-        multiprocess.MultiProcessCollector(aggregate)
+        multiprocess.MultiProcessCollector(aggregate)  # type: ignore[no-untyped-call]
         if self._live is not None:
             aggregate.register(self._live)  # this worker's view of live state
         return generate_latest(aggregate)

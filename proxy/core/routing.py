@@ -1,10 +1,11 @@
-"""Build the `litellm.Router` and load the provider plugins named in config (registered with
+"""Build the `Router` and load the provider plugins named in config (registered with
 litellm by `proxy/core/process.py` while the app runs)."""
 
 import importlib
 
 import litellm
 from litellm.llms.custom_llm import CustomLLM
+from litellm.router import Router
 
 from proxy.core.config import ConfigError, Settings
 
@@ -40,10 +41,10 @@ def load_plugins(settings: Settings) -> dict[str, CustomLLM]:
     return plugins
 
 
-def build_router(settings: Settings) -> litellm.Router:
+def build_router(settings: Settings) -> Router:
     # Retries are ours (core/upstream.py); account cooldowns are the provider's, per account.
     options = {"num_retries": 0, "disable_cooldowns": True, **settings.router_settings}
     try:
-        return litellm.Router(model_list=settings.router_model_list(), **options)
+        return Router(model_list=settings.router_model_list(), **options)
     except TypeError as exc:
         raise ConfigError(f"router_settings: {exc}") from None

@@ -1,4 +1,4 @@
-"""Calls into the `litellm.Router`, retried on 429/5xx with backoff.
+"""Calls into the `Router`, retried on 429/5xx with backoff.
 
 (The per-account pool and pacing sit behind the Router, in the provider's gate: see gate.py.)
 litellm's exceptions leave as our `ProxyError`s. Streams are opened here and their first chunk
@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import litellm
+from litellm.router import Router
 from litellm.types.utils import ImageResponse, ModelResponse, ModelResponseStream
 
 from proxy.core.client_urls import Prepare
@@ -59,7 +60,7 @@ class Upstream:
 
     def __init__(
         self,
-        router: litellm.Router,
+        router: Router,
         retry: RetrySettings,
         clock: Clock,
         metrics: Metrics,

@@ -102,7 +102,7 @@ class ReplyShape:
     def response(self, response: ModelResponse) -> dict[str, Any]:
         """The `generateContent` answer for a complete chat response."""
         choice = response.choices[0]
-        message = choice.message  # type: ignore[union-attr]
+        message = choice.message
         calls = [
             (call.function.name or "", _arguments(call.function.arguments))
             for call in message.tool_calls or []

@@ -95,7 +95,7 @@ async def openai_edits(
     if http.headers.get("content-type", "").startswith("multipart/form-data"):
         form = await http.form()
         files = [f for key in ("image", "image[]") for f in form.getlist(key) if hasattr(f, "read")]
-        references = [await f.read() for f in files]  # type: ignore[union-attr]
+        references = [await f.read() for f in files]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
         body = EditImage.model_validate({**fields, "image": []})
     else:

@@ -50,7 +50,7 @@ def _in_thread(
     async def run(self: "JobStore", *args: P.args, **kwargs: P.kwargs) -> R:
         return await asyncio.to_thread(method, self, *args, **kwargs)
 
-    return run
+    return run  # type: ignore[return-value]
 
 
 class JobStore:
