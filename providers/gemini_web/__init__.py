@@ -6,6 +6,7 @@ from .gate import AccountGate, OpenGate
 from .logs import bridge_library_logs, unbridge_library_logs
 from .plugin import GeminiWebLLM
 from .settings import AccountSettings, GeminiWebSettings
+from .usage import prompt_tokens
 
 PROVIDER_NAME = "gemini-web"
 
@@ -21,5 +22,6 @@ __all__ = [
     "GeminiWebSettings",
     "OpenGate",
     "bridge_library_logs",
+    "prompt_tokens",
     "unbridge_library_logs",
 ]

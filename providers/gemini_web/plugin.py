@@ -6,7 +6,6 @@ account; optional with a single account) and `web_model` (the Gemini web model t
 
 import asyncio
 import base64
-import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -26,7 +25,6 @@ from litellm.types.utils import (
     ModelResponse,
     ModelResponseStream,
     StreamingChoices,
-    Usage,
 )
 
 from .accounts import Account, AccountPool
@@ -38,18 +36,9 @@ from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
 from .tools import ReplyFilter, ToolError, ToolSpec, split_reply
+from .usage import usage
 
 T = TypeVar("T")
-
-
-def _tokens(text: str) -> int:
-    """A rough token count: Gemini web reports none, and clients expect a usage block."""
-    return math.ceil(len(text) / 4)
-
-
-def _usage(prompt: str, completion: str) -> Usage:
-    p, c = _tokens(prompt), _tokens(completion)
-    return Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
 
 
 @dataclass
@@ -168,7 +157,7 @@ class GeminiWebLLM(CustomLLM):
         response.choices[0].finish_reason = "tool_calls" if calls else "stop"
         response.model = model
         response.created = int(time.time())
-        response.usage = _usage(turn.prompt.text, output.text)  # type: ignore[attr-defined]
+        response.usage = usage(turn.prompt.text, output.text)  # type: ignore[attr-defined]
         return response
 
     async def astreaming(  # type: ignore[override]
@@ -224,7 +213,7 @@ class GeminiWebLLM(CustomLLM):
                     index=0, delta=Delta(), finish_reason="tool_calls" if calls else "stop"
                 )
             ],
-            usage=_usage(turn.prompt.text, text),
+            usage=usage(turn.prompt.text, text),
         )
 
     async def aimage_generation(  # type: ignore[override]

@@ -8,8 +8,10 @@ from collections.abc import AsyncIterator
 
 from litellm.types.utils import ModelResponse, ModelResponseStream
 
+from providers.gemini_web import prompt_tokens
 from proxy.chat.call import ChatCall
 from proxy.core.admission import Admission, Caller
+from proxy.core.errors import BadRequest
 from proxy.core.models import ModelCatalog
 from proxy.core.upstream import Upstream
 
@@ -20,11 +22,20 @@ class ChatService:
         self.models = models
         self.upstream = upstream
 
-    def admit(self, caller: Caller, call: ChatCall) -> str:
+    def admit(self, caller: Caller, call: ChatCall, *, upstream: bool = True) -> str:
         """Admit `caller` for `call`; returns the public model it will be answered by."""
         model = self.models.resolve(call.model)
-        self.admission.admit(caller, model, call.prompt_chars())
+        self.admission.admit(caller, model, call.prompt_chars(), upstream=upstream)
         return model
+
+    def count_tokens(self, caller: Caller, call: ChatCall) -> int:
+        """The prompt tokens the usage block of an answer to `call` would report (an
+        estimate: Gemini web counts none). Asks Gemini web nothing."""
+        model = self.admit(caller, call, upstream=False)
+        try:
+            return prompt_tokens(call.messages, call.router_kwargs(model, stream=False))
+        except ValueError as exc:
+            raise BadRequest(str(exc)) from None
 
     async def complete(self, caller: Caller, call: ChatCall) -> ModelResponse:
         model = self.admit(caller, call)

@@ -5,9 +5,11 @@ import time
 from postprocess import Pipeline
 from providers.gemini_web import AccountPool
 from proxy.accounts.gate import AccountLimits
-from proxy.core.config import Settings
+from proxy.core.config import Deployment, Settings
+from proxy.core.errors import NotFound
 from proxy.core.metrics import Metrics
 from proxy.core.version import API_VERSION, PACKAGE_VERSION
+from proxy.gemini.models import GoogleModel, GoogleModelList, google_model
 from proxy.jobs import JobStore
 from proxy.status.live_metrics import LiveState
 from proxy.status.schema import (
@@ -150,12 +152,27 @@ class StatusService:
         )
 
     def openai_models(self) -> OpenAIModelList:
-        created = int(self.started_at)
-        return OpenAIModelList(
-            data=[
-                OpenAIModel(id=d.model_name, created=created) for d in self.settings.public_models
-            ]
-        )
+        return OpenAIModelList(data=[self._openai(d) for d in self.settings.public_models])
+
+    def openai_model(self, model: str) -> OpenAIModel:
+        return self._openai(self.model(model))
+
+    def _openai(self, deployment: Deployment) -> OpenAIModel:
+        return OpenAIModel(id=deployment.model_name, created=int(self.started_at))
+
+    def google_models(self) -> GoogleModelList:
+        return GoogleModelList(models=[google_model(d) for d in self.settings.public_models])
+
+    def google_model(self, model: str) -> GoogleModel:
+        return google_model(self.model(model))
+
+    def model(self, model: str) -> Deployment:
+        """A public model by id (`models/` prefix allowed, as Google's clients send it)."""
+        wanted = model.removeprefix("models/")
+        for deployment in self.settings.public_models:
+            if deployment.model_name == wanted:
+                return deployment
+        raise NotFound(f"Model '{wanted}' not found")
 
     async def metrics_text(self) -> bytes:
         """Prometheus exposition; job task counts are read first (the store is async)."""
