@@ -22,6 +22,7 @@ from litellm.types.utils import ModelResponseStream
 from proxy.core.admission import Caller
 from proxy.core.auth import require_api_key
 from proxy.core.errors import BadRequest, ProxyError
+from proxy.core.paths import MODEL
 from proxy.deps import CallerDep, ChatDep, ImagesDep, StatusDep
 from proxy.gemini.models import (
     CountTokensRequest,
@@ -144,7 +145,7 @@ for prefix in PREFIXES:
     router.add_api_route(f"{prefix}/models/{{model}}:countTokens", count_tokens, methods=["POST"])
     if prefix != "/v1":
         router.add_api_route(f"{prefix}/models", list_models, methods=["GET"])
-        router.add_api_route(f"{prefix}/models/{{model}}", get_model, methods=["GET"])
+        router.add_api_route(f"{prefix}/models/{MODEL}", get_model, methods=["GET"])
     router.add_api_route(
         f"{prefix}/models/{{model}}:generateContent",
         generate_content, methods=["POST"], response_model=None, responses=_ANSWER,
