@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from postprocess import ConfigError as PostprocessConfigError
 from postprocess import Pipeline, build_storage
@@ -21,6 +22,7 @@ from proxy.gemini import routes as gemini
 from proxy.images import files
 from proxy.images import routes as images
 from proxy.status import routes as status
+from proxy.unsupported import routes as unsupported
 from proxy.wiring import wired
 
 
@@ -52,8 +54,17 @@ def create_app(
     app.state.api_keys = tuple(k.get_secret_value().encode() for k in settings.auth.api_keys)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    if server.cors_origins:
+        # Outermost, so preflights are answered before body limits and auth.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Retry-After", "X-Watermark-Removed"],
+        )
     install_error_handlers(app)
-    for module in (status, chat, images, batches, gemini):
+    for module in (status, chat, images, batches, gemini, unsupported):
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)

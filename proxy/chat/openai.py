@@ -114,6 +114,9 @@ class SseEncoder:
         self.id: str | None = None
 
     def chunk(self, chunk: ModelResponseStream) -> str:
+        if self.id is None and chunk.choices:
+            # OpenAI's first chunk names the speaker; some clients build the message from it.
+            chunk.choices[0].delta.role = "assistant"
         self.id = self.id or chunk.id
         chunk.id = self.id
         chunk.model = self.model

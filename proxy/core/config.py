@@ -37,6 +37,8 @@ class ServerSettings(BaseModel):
     max_body_bytes: int = Field(default=32 * 1024 * 1024, gt=0)
     max_prompt_chars: int = Field(default=1_000_000, gt=0)
     log_level: str = "INFO"
+    cors_origins: list[str] = []
+    """Browser origins allowed to call the API (`["*"]` for any); empty: no CORS headers."""
 
 
 class AuthSettings(BaseModel):

@@ -20,6 +20,7 @@ class Dialect(StrEnum):
 _BY_PREFIX: tuple[tuple[str, Dialect], ...] = (
     ("/gemini/", Dialect.GOOGLE),
     ("/v1beta/", Dialect.GOOGLE),
+    ("/upload/", Dialect.GOOGLE),
     ("/v1/messages", Dialect.ANTHROPIC),
 )
 _GOOGLE_AGENTS = ("google-genai", "google-api-python-client", "gl-python")
