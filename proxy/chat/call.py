@@ -9,6 +9,8 @@ OpenAI and the Gemini-native routes build a `ChatCall`; `router_kwargs` is that 
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.chat.structured import JsonAnswer
+
 
 @dataclass(frozen=True)
 class ChatOptions:
@@ -33,6 +35,8 @@ class ChatCall:
     parallel_tool_calls: bool | None = None
     include_usage: bool = False
     """Streams only: whether the client asked for a final usage chunk."""
+    json_answer: JsonAnswer | None = None
+    """Whether the answer must be JSON (its instruction is among `messages` already)."""
 
     def prompt_chars(self) -> int:
         """Characters of text the client sent, to bound what goes upstream."""

@@ -4,7 +4,9 @@ Dialects (OpenAI, Gemini native) translate their requests into a `ChatCall` befo
 the answer after; everything between is here.
 """
 
+import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 from litellm.types.utils import ModelResponse, ModelResponseStream
 
@@ -14,6 +16,8 @@ from proxy.core.admission import Admission, Caller
 from proxy.core.errors import BadRequest
 from proxy.core.models import ModelCatalog
 from proxy.core.upstream import Upstream
+
+logger = logging.getLogger(__name__)
 
 
 class ChatService:
@@ -39,7 +43,29 @@ class ChatService:
 
     async def complete(self, caller: Caller, call: ChatCall) -> ModelResponse:
         model = self.admit(caller, call)
-        return await self.upstream.chat(call.router_kwargs(model, stream=False))
+        response = await self.upstream.chat(call.router_kwargs(model, stream=False))
+        if call.json_answer is None:
+            return response
+        return await self._as_json(call, model, response)
+
+    async def _as_json(self, call: ChatCall, model: str, response: ModelResponse) -> ModelResponse:
+        """The reply as the JSON alone; one correction round when it is not what was asked
+        (after it, the best the model gave: the client's own parser reports what is wrong)."""
+        assert call.json_answer is not None
+        message = response.choices[0].message  # type: ignore[union-attr]
+        if message.tool_calls:
+            return response
+        text, problem = call.json_answer.read(message.content or "")
+        if problem is not None:
+            turns = call.json_answer.correction(message.content or "", problem)
+            retry = replace(call, messages=[*call.messages, *turns])
+            response = await self.upstream.chat(retry.router_kwargs(model, stream=False))
+            message = response.choices[0].message  # type: ignore[union-attr]
+            text, problem = call.json_answer.read(message.content or "")
+            if problem is not None:
+                logger.warning("JSON answer of %s still unusable after a correction", model)
+        message.content = text
+        return response
 
     async def stream(self, caller: Caller, call: ChatCall) -> AsyncIterator[ModelResponseStream]:
         """A stream whose first chunk has arrived: a failure before it raises here, so the
