@@ -9,6 +9,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from postprocess import ConfigError as PostprocessConfigError
 from postprocess import Pipeline, build_storage
+from proxy.anthropic import routes as anthropic
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
@@ -64,7 +65,7 @@ def create_app(
             expose_headers=["Retry-After", "X-Watermark-Removed"],
         )
     install_error_handlers(app)
-    for module in (status, chat, images, batches, gemini, unsupported):
+    for module in (status, chat, images, batches, gemini, anthropic, unsupported):
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)
