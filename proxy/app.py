@@ -22,6 +22,7 @@ from proxy.core.version import PACKAGE_VERSION
 from proxy.gemini import routes as gemini
 from proxy.images import files
 from proxy.images import routes as images
+from proxy.responses import routes as responses
 from proxy.status import routes as status
 from proxy.unsupported import routes as unsupported
 from proxy.wiring import wired
@@ -65,7 +66,7 @@ def create_app(
             expose_headers=["Retry-After", "X-Watermark-Removed"],
         )
     install_error_handlers(app)
-    for module in (status, chat, images, batches, gemini, anthropic, unsupported):
+    for module in (status, chat, responses, images, batches, gemini, anthropic, unsupported):
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)

@@ -8,6 +8,7 @@ from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Caller
 from proxy.images.service import ImageService
+from proxy.responses.service import ResponsesService
 from proxy.status.service import StatusService
 from proxy.wiring import Wiring
 
@@ -32,6 +33,10 @@ def batch_service(request: Request) -> BatchService:
     return _wiring(request).batches
 
 
+def responses_service(request: Request) -> ResponsesService:
+    return _wiring(request).responses
+
+
 def status_service(request: Request) -> StatusService:
     return _wiring(request).status
 
@@ -41,3 +46,4 @@ ChatDep = Annotated[ChatService, Depends(chat_service)]
 ImagesDep = Annotated[ImageService, Depends(image_service)]
 BatchesDep = Annotated[BatchService, Depends(batch_service)]
 StatusDep = Annotated[StatusService, Depends(status_service)]
+ResponsesDep = Annotated[ResponsesService, Depends(responses_service)]

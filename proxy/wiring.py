@@ -25,6 +25,8 @@ from proxy.core.routing import build_router
 from proxy.core.upstream import Upstream
 from proxy.images.service import ImageService
 from proxy.jobs import JobStore
+from proxy.responses.service import ResponsesService
+from proxy.responses.store import ResponseStore
 from proxy.status.service import StatusService
 
 logger = logging.getLogger(__name__)
@@ -37,6 +39,7 @@ class Wiring:
     images: ImageService
     batches: BatchService
     status: StatusService
+    responses: ResponsesService
 
 
 @asynccontextmanager
@@ -70,6 +73,8 @@ async def wired(
         )
         stack.push_async_callback(jobs.close)
         await jobs.create_schema()
+        stored_responses = ResponseStore(jobs.database)
+        await stored_responses.create_schema()
         images = ImageService(
             admission, models, upstream, pipeline, storage, jobs, settings.images,
             settings.storage.type, metrics,
@@ -83,4 +88,6 @@ async def wired(
         if not len(accounts):
             logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
         accounts.start()
-        yield Wiring(admission, ChatService(admission, models, upstream), images, batches, status)
+        chat = ChatService(admission, models, upstream)
+        responses = ResponsesService(chat, stored_responses)
+        yield Wiring(admission, chat, images, batches, status, responses)
