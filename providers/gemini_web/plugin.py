@@ -2,6 +2,8 @@
 
 Deployment params (`litellm_params` in config.yaml) it reads: `account` (name of a configured
 account; optional with a single account) and `web_model` (the Gemini web model to ask).
+Request param: `extended_thinking` (Gemini web's extended thinking mode; the proxy sets it when
+a client asks for reasoning).
 """
 
 import asyncio
@@ -49,6 +51,7 @@ class _Turn:
     web_model: AvailableModel | None
     files: list[Path]
     tools: ToolSpec | None
+    extended_thinking: bool
 
     def generate_kwargs(self, temporary: bool) -> dict[str, Any]:
         # current_retry=0: the library's own retries sleep 5..25 s and re-init; ours apply instead.
@@ -56,6 +59,7 @@ class _Turn:
             "files": self.files or None,
             "model": self.web_model,
             "temporary": temporary,
+            "extended_thinking": self.extended_thinking,
             "current_retry": 0,
         }
 
@@ -93,7 +97,8 @@ class GeminiWebLLM(CustomLLM):
             attachment_files(prompt.attachments, limit) as files,
             self.gate.hold(account.name),
         ):
-            yield _Turn(prompt, account, client, web_model, files, tools)
+            thinking = bool(params.get("extended_thinking"))
+            yield _Turn(prompt, account, client, web_model, files, tools, thinking)
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:
         error = map_exception(exc, model)
@@ -189,12 +194,18 @@ class GeminiWebLLM(CustomLLM):
                         break
                     text += output.text_delta
                     shown = reply.feed(output.text_delta) if reply else output.text_delta
-                    delta = Delta(content=shown or None)
+                    # Thoughts and text in chunks of their own, thoughts first: adapters that
+                    # open one content block per kind (Anthropic's) read one kind per chunk.
                     if output.thoughts_delta:
+                        delta = Delta()
                         delta.reasoning_content = output.thoughts_delta  # type: ignore[attr-defined]
-                    if delta.content or output.thoughts_delta:
                         yield ModelResponseStream(
                             model=model, choices=[StreamingChoices(index=0, delta=delta)]
+                        )
+                    if shown:
+                        yield ModelResponseStream(
+                            model=model,
+                            choices=[StreamingChoices(index=0, delta=Delta(content=shown))],
                         )
         except Exception as exc:
             raise self._fail(exc, model, turn.account if turn else None) from None

@@ -13,7 +13,7 @@ from litellm.types.utils import ModelResponse, ModelResponseStream
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from proxy.chat import legacy
-from proxy.chat.call import ChatCall, ChatOptions
+from proxy.chat.call import ChatCall, ChatOptions, wants_extended_thinking
 from proxy.chat.structured import JsonAnswer, check_schema
 
 _FORWARDED = ("temperature", "top_p", "max_tokens", "max_completion_tokens", "stop", "user")
@@ -107,6 +107,7 @@ class ChatRequest(BaseModel):
     functions: list[FunctionDefinition] | None = Field(default=None, max_length=128)
     function_call: Literal["auto", "none"] | FunctionName | None = None
     response_format: ResponseFormat | None = None
+    reasoning_effort: Literal["none", "minimal", "low", "medium", "high", "xhigh"] | None = None
 
     @model_validator(mode="after")
     def _legacy_functions(self) -> "ChatRequest":
@@ -158,6 +159,7 @@ class ChatRequest(BaseModel):
             parallel_tool_calls=self.parallel_tool_calls,
             include_usage=bool((self.stream_options or {}).get("include_usage")),
             json_answer=answer,
+            extended_thinking=wants_extended_thinking(self.reasoning_effort),
         )
 
 

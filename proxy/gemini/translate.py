@@ -20,7 +20,7 @@ from typing import Any
 
 from litellm.litellm_core_utils.json_validation_rule import normalize_tool_schema
 
-from proxy.chat.call import ChatCall, ChatOptions
+from proxy.chat.call import ChatCall, ChatOptions, wants_extended_thinking
 from proxy.chat.structured import json_instruction
 from proxy.core.errors import BadRequest
 from proxy.gemini.schema import Content, GenerateContentRequest, GenerationConfig
@@ -144,6 +144,7 @@ def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
         tools=tools,
         tool_choice=choice if tools else None,
         include_usage=True,
+        extended_thinking=wants_extended_thinking(config.thinking_config.effort),
     )
 
 

@@ -17,7 +17,12 @@ from proxy.core.admission import Caller
 from proxy.core.errors import BadRequest, NotFound, ProxyError
 from proxy.responses.schema import ResponsesRequest
 from proxy.responses.store import ResponseStore
-from proxy.responses.translate import chat_call, response_body, response_events
+from proxy.responses.translate import (
+    chat_call,
+    reasoning_in_openai_shape,
+    response_body,
+    response_events,
+)
 
 
 class ResponsesService:
@@ -74,7 +79,7 @@ class ResponsesService:
                 sequence = event.get("sequence_number", sequence)
                 document = event.get("response")
                 if isinstance(document, dict):
-                    _as_ours(document, response_id, model, request)
+                    _as_ours(reasoning_in_openai_shape(document), response_id, model, request)
                     if event["type"] == "response.completed" and request.store:
                         await self.store.save(document, [*items, *document.get("output", [])])
                 yield _sse(event)

@@ -50,7 +50,24 @@ def response_body(
         responses_api_request=request.bridge_params(),
         chat_completion_response=response,
     )
-    return document.model_dump(mode="json", exclude_none=True)
+    return reasoning_in_openai_shape(document.model_dump(mode="json", exclude_none=True))
+
+
+def reasoning_in_openai_shape(document: dict[str, Any]) -> dict[str, Any]:
+    """Reasoning items as OpenAI writes them: the bridge leaves `summary` empty and calls the
+    thoughts `output_text`; clients show the summary and read `reasoning_text`."""
+    for item in document.get("output", []):
+        if item.get("type") != "reasoning":
+            continue
+        content = item.get("content") or []
+        for part in content:
+            if part.get("type") == "output_text":
+                part["type"] = "reasoning_text"
+                part.pop("annotations", None)
+        if not item.get("summary"):
+            texts = [part.get("text", "") for part in content]
+            item["summary"] = [{"type": "summary_text", "text": t} for t in texts if t]
+    return document
 
 
 class _Chunks:
