@@ -31,9 +31,15 @@ COOKIE_INVALID = "Cookie无效或已过期"
 
 ENDPOINTS: dict[str, str | list[str]] = {
     "health": "GET /health",
-    "models": ["GET /api/models", "GET /v1/models"],
+    "models": ["GET /api/models", "GET /v1/models", "GET /v1/models/{model}"],
     "cookies": "GET /api/cookies/status",
     "chat": "POST /v1/chat/completions",
+    "responses": [
+        "POST /v1/responses",
+        "GET /v1/responses/{response_id}",
+        "DELETE /v1/responses/{response_id}",
+    ],
+    "anthropic": ["POST /v1/messages", "POST /v1/messages/count_tokens"],
     "generate": "POST /v1/generate",
     "images": [
         "POST /v1/generate-images",
@@ -51,6 +57,9 @@ ENDPOINTS: dict[str, str | list[str]] = {
         "POST /gemini/v1beta/models/{model}:generateContent",
         "POST /gemini/v1beta/models/{model}:streamGenerateContent",
         "POST /gemini/v1beta/models/{model}:editImage",
+        "POST /gemini/v1beta/models/{model}:countTokens",
+        "GET /gemini/v1beta/models",
+        "GET /gemini/v1beta/models/{model}",
     ],
     "metrics": "GET /metrics",
 }
@@ -64,6 +73,10 @@ FEATURES = [
     "streaming",
     "gemini_native",
     "function_calling",
+    "structured_output",
+    "responses_api",
+    "anthropic_messages",
+    "extended_thinking",
     "multiple_accounts",
     "optional_api_keys",
     "prometheus_metrics",
