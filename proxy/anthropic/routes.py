@@ -21,13 +21,13 @@ router = APIRouter(tags=["anthropic"], dependencies=[Depends(require_api_key)])
 async def messages(
     body: MessagesRequest, caller: CallerDep, chat: ChatDep
 ) -> JSONResponse | StreamingResponse:
-    call, names = chat_call(body)
+    call, shape = chat_call(body)
     if body.stream:
         stream = await chat.stream(caller, call)
-        events = message_events(stream, caller.model, names)
+        events = message_events(stream, caller.model, shape)
         return StreamingResponse(events, media_type="text/event-stream")
     response = await chat.complete(caller, call)
-    return JSONResponse(message_body(response, caller.model, names))
+    return JSONResponse(message_body(response, caller.model, shape))
 
 
 class TokenCount(BaseModel):

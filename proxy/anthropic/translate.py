@@ -6,11 +6,12 @@ chat response into a Message, and a chat stream into Anthropic's server-sent eve
 (`message_start`, `content_block_*`, `message_delta`, `message_stop`).
 
 Tool names longer than OpenAI's 64 characters are shortened by the adapter; its mapping
-restores them in the answer.
+restores them in the answer. Thoughts become `thinking` blocks when the request enabled
+thinking, and are left out otherwise (as Anthropic's API does).
 """
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litellm.llms.anthropic.pass_through.adapters.transformation import AnthropicAdapter
@@ -23,27 +24,55 @@ from proxy.chat.openai import ChatRequest
 _ADAPTER = AnthropicAdapter()
 
 
-def chat_call(request: CountTokensRequest) -> tuple[ChatCall, dict[str, str]]:
-    """The chat call for `request`, and the adapter's tool name mapping."""
+@dataclass(frozen=True)
+class ReplyShape:
+    """What the answer to one request needs from the request."""
+
+    tool_names: dict[str, str]
+    """The adapter's shortened tool names -> the client's."""
+    thinking: bool
+
+
+def chat_call(request: CountTokensRequest) -> tuple[ChatCall, ReplyShape]:
+    """The chat call for `request`, and how its answer is to be shaped."""
     kwargs, names = _ADAPTER.translate_completion_input_params_with_tool_mapping(
         request.adapter_kwargs()
     )
     call = ChatRequest.model_validate(kwargs).to_call()
+    thinking = request.thinking is not None and request.thinking.type != "disabled"
     # Anthropic streams always end with the usage (`message_delta`).
-    return replace(call, include_usage=True), names
+    return replace(call, include_usage=True), ReplyShape(names, thinking)
 
 
-def message_body(response: ModelResponse, model: str, names: dict[str, str]) -> dict[str, Any]:
-    body = _ADAPTER.translate_completion_output_params(response, names)
+def message_body(response: ModelResponse, model: str, shape: ReplyShape) -> dict[str, Any]:
+    if not shape.thinking:
+        message = response.choices[0].message  # type: ignore[union-attr]
+        message.reasoning_content = None  # type: ignore[attr-defined]
+    body = _ADAPTER.translate_completion_output_params(response, shape.tool_names)
     assert body is not None
     return {**body, "model": model}
 
 
 def message_events(
-    stream: AsyncIterator[ModelResponseStream], model: str, names: dict[str, str]
+    stream: AsyncIterator[ModelResponseStream], model: str, shape: ReplyShape
 ) -> AsyncIterator[bytes]:
+    chunks = stream if shape.thinking else _without_thoughts(stream)
     events = _ADAPTER.translate_completion_output_params_streaming(
-        stream, model=model, tool_name_mapping=names
+        chunks, model=model, tool_name_mapping=shape.tool_names
     )
     assert isinstance(events, AsyncIterator)
     return events
+
+
+async def _without_thoughts(
+    stream: AsyncIterator[ModelResponseStream],
+) -> AsyncIterator[ModelResponseStream]:
+    async for chunk in stream:
+        choice = chunk.choices[0] if chunk.choices else None
+        if choice is not None and getattr(choice.delta, "reasoning_content", None):
+            choice.delta.reasoning_content = None  # type: ignore[attr-defined]
+            delta = choice.delta
+            usage = getattr(chunk, "usage", None)
+            if not (delta.content or delta.tool_calls or choice.finish_reason or usage):
+                continue  # a chunk of thoughts alone
+        yield chunk

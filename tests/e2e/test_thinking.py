@@ -92,3 +92,16 @@ def test_responses_reasoning(client: openai.OpenAI, fake_gemini: FakeGeminiWeb) 
     assert [(c.type, c.text) for c in reasoning.content or []] == [
         ("reasoning_text", "Six times seven.")
     ]
+
+
+def test_anthropic_leaves_thoughts_out_unless_thinking_is_enabled(
+    claude: anthropic.Anthropic, fake_gemini: FakeGeminiWeb
+) -> None:
+    fake_gemini.script(THOUGHTFUL, Reply(text="42.", thoughts="Six times seven.", frames=2))
+    question = [{"role": "user", "content": "Six times seven?"}]
+    message = claude.messages.create(model=MODEL, max_tokens=64, messages=question)  # type: ignore[arg-type]
+    with claude.messages.stream(model=MODEL, max_tokens=64, messages=question) as stream:  # type: ignore[arg-type]
+        streamed = stream.get_final_message()
+    for answer in (message, streamed):
+        assert [(b.type, getattr(b, "text", None)) for b in answer.content] == [("text", "42.")]
+    assert not fake_gemini.generate_requests[0].extended_thinking
