@@ -50,7 +50,8 @@ def message_body(response: ModelResponse, model: str, shape: ReplyShape) -> dict
         message.reasoning_content = None  # type: ignore[attr-defined]
     body = _ADAPTER.translate_completion_output_params(response, shape.tool_names)
     assert body is not None
-    return {**body, "model": model}
+    # Anthropic's ids start with `msg_` (the adapter keeps the chat completion's).
+    return {**body, "id": "msg_" + response.id.removeprefix("chatcmpl-"), "model": model}
 
 
 def message_events(

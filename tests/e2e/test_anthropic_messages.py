@@ -46,7 +46,7 @@ def test_messages_create_with_system_and_an_image(
             }
         ],
     )
-    assert message.model == MODEL and message.role == "assistant"
+    assert message.model == MODEL and message.role == "assistant" and message.id.startswith("msg_")
     assert message.content[0].type == "text" and message.content[0].text == "A red square."
     assert message.stop_reason == "end_turn" and message.usage.input_tokens > 0
     (request,) = fake_gemini.generate_requests
@@ -104,6 +104,24 @@ def test_messages_stream_text_and_a_tool_call(
         final = stream.get_final_message()
     (use,) = [block for block in final.content if block.type == "tool_use"]
     assert use.input == {"city": "Paris"} and final.stop_reason == "tool_use"
+
+    fake_gemini.script(Reply("It is 21°C in Paris.", frames=2))
+    with claude.messages.stream(
+        model=MODEL,
+        max_tokens=64,
+        tools=[WEATHER],  # type: ignore[list-item]
+        messages=[
+            {"role": "user", "content": "Weather in Paris?"},
+            {"role": "assistant", "content": final.content},  # type: ignore[typeddict-item]
+            {
+                "role": "user",
+                "content": [{"type": "tool_result", "tool_use_id": use.id, "content": "21°C"}],
+            },
+        ],
+    ) as stream:
+        answer = "".join(stream.text_stream)
+    assert answer == "It is 21°C in Paris."
+    assert "Tool result (get_weather): 21°C" in fake_gemini.generate_requests[-1].prompt
 
 
 def test_count_tokens(claude: anthropic.Anthropic, fake_gemini: FakeGeminiWeb) -> None:
