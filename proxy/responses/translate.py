@@ -5,6 +5,11 @@ In: the bridge turns input items, instructions and tools into OpenAI chat kwargs
 pass the OpenAI route's own validation and allow-list (`ChatRequest.to_call`). Out: the bridge
 turns a chat response into a Response document, and a chat stream into Response events.
 
+Only the bridge's translations and stream iterator are used, not `litellm.aresponses` /
+`Router.aresponses`: in litellm 1.106 those import the optional `mcp` package as soon as a
+request carries tools (`No module named 'mcp'`), and they would reach the Router past the chat
+service's admission.
+
 What it cannot do here: Gemini web has no server-side tools (web/file search, code
 interpreter), no `file_id` inputs, and no encrypted reasoning to replay; `include`,
 `truncation` and `background` are ignored.

@@ -90,6 +90,18 @@ def test_streamed_text_and_a_streamed_tool_call(
     (call,) = [item for item in done.response.output if item.type == "function_call"]
     assert json.loads(call.arguments) == {"city": "Paris"}
 
+    fake_gemini.script(Reply("It is 21°C.", frames=2))
+    result = {"type": "function_call_output", "call_id": call.call_id, "output": "21°C"}
+    events = list(
+        client.responses.create(
+            model=MODEL, input=[result], previous_response_id=done.response.id,  # type: ignore[list-item]
+            tools=[WEATHER], stream=True,  # type: ignore[list-item]
+        )
+    )  # fmt: skip
+    text = "".join(e.delta for e in events if e.type == "response.output_text.delta")
+    assert text == "It is 21°C."
+    assert "Tool result (get_weather): 21°C" in fake_gemini.generate_requests[-1].prompt
+
 
 def test_an_image_in_the_input_is_attached(
     client: openai.OpenAI, fake_gemini: FakeGeminiWeb
