@@ -73,3 +73,16 @@ def test_count_tokens_rejects_bad_input_in_googles_shape(server: LiveServer) -> 
         json={"contents": [{"parts": [{"text": "hi"}]}]},
     )
     assert unknown.status_code == 400 and "Unknown model" in unknown.json()["error"]["message"]
+
+
+def test_count_tokens_takes_a_whole_generate_content_request(
+    server: LiveServer, fake_gemini: FakeGeminiWeb
+) -> None:
+    contents = [{"role": "user", "parts": [{"text": "count these words please, all of them"}]}]
+    path = "/gemini/v1beta/models/gemini-2.5-flash:countTokens"
+    wrapped = {"generateContentRequest": {"model": "models/gemini-2.5-flash", "contents": contents}}
+    plain = httpx.post(f"{server.url}{path}", json={"contents": contents}).json()
+    assert httpx.post(f"{server.url}{path}", json=wrapped).json() == plain == {"totalTokens": 10}
+    both = httpx.post(f"{server.url}{path}", json={**wrapped, "contents": contents})
+    assert both.status_code == 400 and "either contents or" in both.json()["error"]["message"]
+    assert fake_gemini.generate_calls == 0
