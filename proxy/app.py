@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 
 from postprocess import Pipeline, PipelineConfigError, build_storage
 from proxy.accounts import routes as admin
+from proxy.anthropic import routes as anthropic
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
 from proxy.core.clock import Clock, SystemClock
@@ -22,7 +24,9 @@ from proxy.core.version import PACKAGE_VERSION
 from proxy.gemini import routes as gemini
 from proxy.images import files
 from proxy.images import routes as images
+from proxy.responses import routes as responses
 from proxy.status import routes as status
+from proxy.unsupported import routes as unsupported
 from proxy.wiring import wired
 
 
@@ -57,9 +61,18 @@ def create_app(
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    if server.cors_origins:
+        # Outermost, so preflights are answered before body limits and auth.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=server.cors_origins,
+            allow_methods=["*"],
+            allow_headers=["*"],
+            expose_headers=["Retry-After", "X-Watermark-Removed"],
+        )
     install_error_handlers(app)
     install_openapi(app)
-    for module in (status, chat, images, batches, gemini, admin):
+    for module in (status, chat, responses, images, batches, gemini, anthropic, admin, unsupported):
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)

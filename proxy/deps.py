@@ -13,6 +13,7 @@ from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Caller
 from proxy.images.service import ImageService
+from proxy.responses.service import ResponsesService
 from proxy.status.service import StatusService
 from proxy.wiring import Wiring
 
@@ -37,6 +38,10 @@ async def batch_service(request: Request) -> BatchService:
     return _wiring(request).batches
 
 
+async def responses_service(request: Request) -> ResponsesService:
+    return _wiring(request).responses
+
+
 async def status_service(request: Request) -> StatusService:
     return _wiring(request).status
 
@@ -51,3 +56,4 @@ ImagesDep = Annotated[ImageService, Depends(image_service)]
 BatchesDep = Annotated[BatchService, Depends(batch_service)]
 StatusDep = Annotated[StatusService, Depends(status_service)]
 AccountsDep = Annotated[AccountService, Depends(account_service)]
+ResponsesDep = Annotated[ResponsesService, Depends(responses_service)]

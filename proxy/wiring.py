@@ -27,6 +27,8 @@ from proxy.core.routing import build_router
 from proxy.core.upstream import Upstream
 from proxy.images.service import ImageService
 from proxy.jobs import JobStore
+from proxy.responses.service import ResponsesService
+from proxy.responses.store import ResponseStore
 from proxy.status.service import StatusService
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,7 @@ class Wiring:
     batches: BatchService
     status: StatusService
     accounts: AccountService
+    responses: ResponsesService
 
 
 @asynccontextmanager
@@ -76,6 +79,8 @@ async def wired(
         )
         stack.push_async_callback(jobs.close)
         await jobs.create_schema()
+        stored_responses = ResponseStore(jobs.database)
+        await stored_responses.create_schema()
         images = ImageService(
             admission, models, upstream, pipeline, storage, jobs, settings.images,
             settings.storage.type, metrics,
@@ -89,4 +94,5 @@ async def wired(
             logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
         accounts.start()
         chat = ChatService(admission, models, upstream)
-        yield Wiring(admission, chat, images, batches, status, account_service)
+        responses = ResponsesService(chat, stored_responses)
+        yield Wiring(admission, chat, images, batches, status, account_service, responses)

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from .gate import AccountGate, OpenGate
     from .logs import bridge_library_logs, unbridge_library_logs
     from .plugin import GeminiWebLLM
+    from .usage import prompt_tokens
 
 PROVIDER_NAME = "gemini-web"
 
@@ -27,6 +28,7 @@ _LAZY = {
     "OpenGate": "gate",
     "bridge_library_logs": "logs",
     "unbridge_library_logs": "logs",
+    "prompt_tokens": "usage",
     "GeminiWebLLM": "plugin",
 }
 
@@ -49,5 +51,6 @@ __all__ = [
     "GeminiWebSettings",
     "OpenGate",
     "bridge_library_logs",
+    "prompt_tokens",
     "unbridge_library_logs",
 ]

@@ -1,7 +1,8 @@
 """Image generation and editing on Gemini web: ask the chat model to draw, then download.
 
 Images are fetched at full size through the account's live session (the library's own
-fallback is the `=s2048-rj` preview); what cannot be downloaded fails with 502.
+fallback is the `=s2048-rj` preview); what cannot be downloaded fails with 502. A reply
+without an image fails at once with 400 and the model's words, never retried.
 """
 
 import io
@@ -42,8 +43,11 @@ async def download_images(client: GeminiClient, output: ModelOutput) -> list[byt
     generated = [i for i in output.images if isinstance(i, GeneratedImage)]
     if not generated:
         said = " ".join(output.text.split())[:200]
+        # A client error, not a gateway one: Gemini web answered, with words. Asking again
+        # would spend the account's quota on the same refusal, and clients (and our retry
+        # policy) retry 5xx but not 4xx. (litellm reports 422 as a 400.)
         raise GeminiWebError(
-            502,
+            422,
             f"Gemini web answered without an image: {said or '(empty reply)'}",
             reason="no_image",
         )

@@ -2,12 +2,13 @@
 
 Deployment params (`litellm_params` in config.yaml) it reads: `account` (name of a configured
 account; optional with a single account) and `web_model` (the Gemini web model to ask).
+Request param: `extended_thinking` (Gemini web's extended thinking mode; the proxy sets it when
+a client asks for reasoning).
 """
 
 import asyncio
 import base64
 import contextlib
-import math
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -27,7 +28,6 @@ from litellm.types.utils import (
     ModelResponse,
     ModelResponseStream,
     StreamingChoices,
-    Usage,
 )
 
 from .accounts import Account, AccountPool
@@ -40,18 +40,9 @@ from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
 from .tools import ReplyFilter, ToolError, ToolSpec, split_reply
+from .usage import usage
 
 T = TypeVar("T")
-
-
-def _tokens(text: str) -> int:
-    """A rough token count: Gemini web reports none, and clients expect a usage block."""
-    return math.ceil(len(text) / 4)
-
-
-def _usage(prompt: str, completion: str) -> Usage:
-    p, c = _tokens(prompt), _tokens(completion)
-    return Usage(prompt_tokens=p, completion_tokens=c, total_tokens=p + c)
 
 
 @dataclass
@@ -63,6 +54,7 @@ class _Turn:
     files: list[Path]
     tools: ToolSpec | None
     inflight: Inflight
+    extended_thinking: bool
 
     def generate_kwargs(self, temporary: bool) -> dict[str, Any]:
         # current_retry=0: the library's own retries sleep 5..25 s and re-init; ours apply instead.
@@ -70,6 +62,7 @@ class _Turn:
             "files": self.files or None,
             "model": self.web_model,
             "temporary": temporary,
+            "extended_thinking": self.extended_thinking,
             "current_retry": 0,
         }
 
@@ -145,7 +138,8 @@ class GeminiWebLLM(CustomLLM):
             gate = self.gate.hold(account.name)
             await gate.__aenter__()
             try:
-                yield _Turn(prompt, account, client, web_model, files, tools, inflight)
+                thinking = bool(params.get("extended_thinking"))
+                yield _Turn(prompt, account, client, web_model, files, tools, inflight, thinking)
             except Exception as exc:
                 # Mapped before it leaves the gate, which paces on its status.
                 error = self._fail(exc, model, account)
@@ -251,7 +245,7 @@ class GeminiWebLLM(CustomLLM):
         response.choices[0].finish_reason = "tool_calls" if calls else "stop"
         response.model = model
         response.created = int(time.time())
-        response.usage = _usage(turn.prompt.text, output.text)  # type: ignore[attr-defined]
+        response.usage = usage(turn.prompt.text, output.text)  # type: ignore[attr-defined]
         return response
 
     async def astreaming(  # type: ignore[override]
@@ -291,8 +285,7 @@ class GeminiWebLLM(CustomLLM):
                                 finished = True
                                 break
                             text += output.text_delta
-                            delta = self._delta(output, reply)
-                            if delta is not None:
+                            for delta in self._deltas(output, reply):
                                 sent = True
                                 yield ModelResponseStream(
                                     model=model, choices=[StreamingChoices(index=0, delta=delta)]
@@ -321,18 +314,22 @@ class GeminiWebLLM(CustomLLM):
                     index=0, delta=Delta(), finish_reason="tool_calls" if calls else "stop"
                 )
             ],
-            usage=_usage(prompt.text, text),
+            usage=usage(prompt.text, text),
         )
 
     @staticmethod
-    def _delta(output: ModelOutput, reply: ReplyFilter | None) -> Delta | None:
-        shown = reply.feed(output.text_delta) if reply else output.text_delta
-        if not shown and not output.thoughts_delta:
-            return None
-        delta = Delta(content=shown or None)
+    def _deltas(output: ModelOutput, reply: ReplyFilter | None) -> list[Delta]:
+        """Thoughts and text in chunks of their own, thoughts first: adapters that open one
+        content block per kind (Anthropic's) read one kind per chunk."""
+        deltas = []
         if output.thoughts_delta:
-            delta.reasoning_content = output.thoughts_delta
-        return delta
+            thoughts = Delta()
+            thoughts.reasoning_content = output.thoughts_delta
+            deltas.append(thoughts)
+        shown = reply.feed(output.text_delta) if reply else output.text_delta
+        if shown:
+            deltas.append(Delta(content=shown))
+        return deltas
 
     async def aimage_generation(  # type: ignore[override]
         self,

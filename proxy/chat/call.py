@@ -9,6 +9,16 @@ OpenAI and the Gemini-native routes build a `ChatCall`; `router_kwargs` is that 
 from dataclasses import dataclass, field
 from typing import Any
 
+from proxy.chat.structured import JsonAnswer
+
+# Reasoning efforts (OpenAI's scale, which Anthropic budgets and Gemini levels map onto) that
+# switch on Gemini web's extended thinking; below them the model thinks as it always does.
+_EXTENDED_EFFORTS = ("low", "medium", "high", "xhigh")
+
+
+def wants_extended_thinking(effort: str | None) -> bool:
+    return effort in _EXTENDED_EFFORTS
+
 
 @dataclass(frozen=True)
 class ChatOptions:
@@ -33,6 +43,10 @@ class ChatCall:
     parallel_tool_calls: bool | None = None
     include_usage: bool = False
     """Streams only: whether the client asked for a final usage chunk."""
+    json_answer: JsonAnswer | None = None
+    """Whether the answer must be JSON (its instruction is among `messages` already)."""
+    extended_thinking: bool = False
+    """Gemini web's extended thinking mode (thoughts come back as `reasoning_content`)."""
 
     def prompt_chars(self) -> int:
         """Characters of text the client sent, to bound what goes upstream."""
@@ -60,6 +74,10 @@ class ChatCall:
             # litellm would otherwise pass tool requests through its MCP gateway check, which
             # needs the optional `mcp` package; these tools are emulated, never sent to MCP.
             kwargs["_skip_mcp_handler"] = True
+        if self.extended_thinking:
+            # A name litellm does not know reaches the provider as is (`reasoning_effort`
+            # would be refused for a custom provider).
+            kwargs["extended_thinking"] = True
         if stream:
             kwargs["stream_options"] = {"include_usage": self.include_usage}
         return kwargs

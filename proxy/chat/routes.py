@@ -18,8 +18,9 @@ from proxy.deps import CallerDep, ChatDep
 router = APIRouter(tags=["openai"], dependencies=[Depends(require_api_key)])
 
 
-async def _sse(stream: AsyncIterator[ModelResponseStream], model: str) -> AsyncIterator[str]:
-    encoder = SseEncoder(model)
+async def _sse(
+    stream: AsyncIterator[ModelResponseStream], encoder: SseEncoder
+) -> AsyncIterator[str]:
     try:
         async for chunk in stream:
             yield encoder.chunk(chunk)
@@ -40,9 +41,10 @@ async def chat_completions(
     call = body.to_call()
     if body.stream:
         stream = await chat.stream(caller, call)
-        return StreamingResponse(_sse(stream, caller.model), media_type="text/event-stream")
+        encoder = SseEncoder(caller.model, body.legacy_functions)
+        return StreamingResponse(_sse(stream, encoder), media_type="text/event-stream")
     response = await chat.complete(caller, call)
-    return JSONResponse(completion_body(response, caller.model))
+    return JSONResponse(completion_body(response, caller.model, body.legacy_functions))
 
 
 class GenerateRequest(BaseModel):

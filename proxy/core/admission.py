@@ -54,14 +54,19 @@ class Admission:
         request.state.caller = caller
         return caller
 
-    def admit(self, caller: Caller, model: str, prompt_chars: int = 0) -> None:
-        """Let `caller` in for `model` (a resolved public id), or raise 400 / 429."""
+    def admit(
+        self, caller: Caller, model: str, prompt_chars: int = 0, *, upstream: bool = True
+    ) -> None:
+        """Let `caller` in for `model` (a resolved public id), or raise 400 / 429.
+
+        `upstream=False`: the use case asks Gemini web nothing (token counts), so it spends
+        none of the caller's quota or model interval."""
         caller.model = model
         if prompt_chars > self.max_prompt_chars:
             raise BadRequest(
                 f"Prompt is too long: {prompt_chars} characters, at most {self.max_prompt_chars}"
             )
-        if not self.limits.enabled:
+        if not (self.limits.enabled and upstream):
             return
         decision = self.limiter.check(caller.ip, model)
         if not decision.allowed:

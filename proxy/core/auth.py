@@ -8,12 +8,15 @@ from proxy.core.errors import Unauthorized
 
 
 def presented_key(request: Request) -> str | None:
-    """The key a client sent: OpenAI's bearer, Google's header, or Google's `?key=`."""
+    """The key a client sent: OpenAI's bearer, Google's header or `?key=`, Anthropic's header."""
     authorization = request.headers.get("authorization", "")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
         return token.strip()
-    return request.headers.get("x-goog-api-key") or request.query_params.get("key")
+    headers = request.headers
+    return (
+        headers.get("x-goog-api-key") or request.query_params.get("key") or headers.get("x-api-key")
+    )
 
 
 async def require_api_key(request: Request) -> None:

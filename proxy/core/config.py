@@ -48,6 +48,8 @@ class ServerSettings(BaseModel):
     """Idle keep-alive connections are closed after this."""
     log_level: str = "INFO"
     """DEBUG, INFO, WARNING or ERROR."""
+    cors_origins: list[str] = []
+    """Browser origins allowed to call the API (`["*"]` for any); empty: no CORS headers."""
 
 
 class AuthSettings(BaseModel):

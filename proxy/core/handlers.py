@@ -15,7 +15,7 @@ logger = logging.getLogger(__name__)
 
 def error_response(request: Request, error: ProxyError) -> JSONResponse:
     return JSONResponse(
-        error.body_for(request.url.path), status_code=error.status_code, headers=error.headers
+        error.body_for(request), status_code=error.status_code, headers=error.headers
     )
 
 
@@ -45,9 +45,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        response = error_response(request, error_for_status(exc.status_code, str(exc.detail)))
-        response.headers.update(exc.headers or {})  # e.g. a 405's Allow
-        return response
+        # Starlette's own errors: 404 for no route, 405 (with its `Allow` header) for a route
+        # that exists with other methods.
+        error = error_for_status(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
+        return error_response(request, error)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         # Type only: messages and tracebacks may carry request data or secrets.

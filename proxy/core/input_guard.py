@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -76,7 +77,9 @@ class InputGuard:
             if _is_json(scope):
                 check_json(body, self.max_depth)
         except ProxyError as error:
-            response = JSONResponse(error.body_for(scope["path"]), status_code=error.status_code)
+            response = JSONResponse(
+                error.body_for(HTTPConnection(scope)), status_code=error.status_code
+            )
             await response(scope, receive, send)
             return
         replayed = False

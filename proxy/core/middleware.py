@@ -2,6 +2,7 @@
 
 import time
 
+from starlette.requests import HTTPConnection
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +29,7 @@ class BodyLimit:
         error = PayloadTooLarge(f"Request body is larger than {limit} bytes")
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
-            response = JSONResponse(error.body_for(scope["path"]), status_code=413)
+            response = JSONResponse(error.body_for(HTTPConnection(scope)), status_code=413)
             await response(scope, receive, send)
             return
         received = 0

@@ -1,4 +1,5 @@
-"""Gemini-native routes: `generateContent`, `streamGenerateContent` and `editImage`.
+"""Gemini-native routes: `generateContent`, `streamGenerateContent`, `editImage`,
+`countTokens`, and the model list and lookup.
 
 Image models (mode `image_generation`) answer with `inlineData` image parts, drawn and
 post-processed like every image of the proxy; `editImage` draws with any model and needs a
@@ -7,6 +8,7 @@ reference image.
 Served under `/gemini/v1beta` (the contract), `/v1beta` and `/v1` (google-genai with a custom
 base URL calls `/v1`, or `/v1beta` when `api_version="v1beta"`), so the SDK needs only a base
 URL. The model sits in the path before the colon: `/v1beta/models/{model}:generateContent`.
+Under `/v1` the model list and lookup are shared with OpenAI's (see `proxy/status/routes.py`).
 """
 
 import uuid
@@ -20,7 +22,14 @@ from litellm.types.utils import ModelResponseStream
 from proxy.core.admission import Caller
 from proxy.core.auth import require_api_key
 from proxy.core.errors import BadRequest, ProxyError
-from proxy.deps import CallerDep, ChatDep, ImagesDep
+from proxy.core.paths import MODEL
+from proxy.deps import CallerDep, ChatDep, ImagesDep, StatusDep
+from proxy.gemini.models import (
+    CountTokensRequest,
+    CountTokensResponse,
+    GoogleModel,
+    GoogleModelList,
+)
 from proxy.gemini.response import (
     JsonArrayFrames,
     NativeStream,
@@ -115,8 +124,28 @@ async def stream_generate_content(
     return StreamingResponse(_events(stream, encoder, frames), media_type=frames.media_type)
 
 
+async def count_tokens(
+    model: str, body: CountTokensRequest, caller: CallerDep, chat: ChatDep
+) -> CountTokensResponse:
+    """The estimate the usage block of an answer would start from (Gemini web counts none)."""
+    call = chat_call(body.as_generate_request(), model)
+    return CountTokensResponse(total_tokens=chat.count_tokens(caller, call))
+
+
+async def list_models(status: StatusDep) -> GoogleModelList:
+    return status.google_models()
+
+
+async def get_model(model: str, status: StatusDep) -> GoogleModel:
+    return status.google_model(model)
+
+
 _ANSWER: dict[int | str, dict[str, Any]] = {200: {"model": GenerateContentResponse}}
 for prefix in PREFIXES:
+    router.add_api_route(f"{prefix}/models/{{model}}:countTokens", count_tokens, methods=["POST"])
+    if prefix != "/v1":
+        router.add_api_route(f"{prefix}/models", list_models, methods=["GET"])
+        router.add_api_route(f"{prefix}/models/{MODEL}", get_model, methods=["GET"])
     router.add_api_route(
         f"{prefix}/models/{{model}}:generateContent",
         generate_content, methods=["POST"], response_model=None, responses=_ANSWER,

@@ -6,8 +6,10 @@ Router, which could re-send it to a fallback).
 * `inlineData` must be valid base64 (standard or URL-safe, as google-genai sends it), and is
   decoded here, once;
 * `fileData.fileUri` must be an http(s) URL;
-* `generationConfig`: `candidateCount` above 1 is refused, `topK` and `thinkingConfig` are
-  accepted (Gemini web has no such controls; `includeThoughts` shapes the response);
+* `generationConfig`: `candidateCount` above 1 is refused, `topK` is accepted (Gemini web has
+  no such control); `thinkingConfig` asks for thinking (`thinkingBudget` other than 0, or a
+  `thinkingLevel` from low up, switch on extended thinking; `includeThoughts` shapes the
+  response);
 * a part holds exactly one kind; unknown part and tool kinds are refused by name.
 """
 
@@ -127,6 +129,18 @@ class Content(_Model):
 
 class ThinkingConfig(_Model):
     include_thoughts: bool = False
+    thinking_budget: int | None = Field(default=None, ge=-1)
+    """-1: dynamic; 0: off; more: a budget (Gemini web has none: any budget means think long)."""
+    thinking_level: Literal["minimal", "low", "medium", "high"] | None = None
+
+    @property
+    def effort(self) -> str | None:
+        """The request's reasoning effort on OpenAI's scale."""
+        if self.thinking_level is not None:
+            return self.thinking_level
+        if self.thinking_budget is None:
+            return None
+        return "none" if self.thinking_budget == 0 else "medium"
 
 
 class GenerationConfig(_Model):

@@ -20,11 +20,10 @@ from typing import Any
 
 from litellm.litellm_core_utils.json_validation_rule import normalize_tool_schema
 
-from proxy.chat.call import ChatCall, ChatOptions
+from proxy.chat.call import ChatCall, ChatOptions, wants_extended_thinking
+from proxy.chat.structured import json_instruction
 from proxy.core.errors import BadRequest
 from proxy.gemini.schema import Content, GenerateContentRequest, GenerationConfig
-
-_JSON_ONLY = "Answer with valid JSON only: no prose before or after it and no Markdown code fences."
 
 
 def _call_id(name: str) -> str:
@@ -111,10 +110,7 @@ def _tools(request: GenerateContentRequest, offered: set[str] | None) -> list[di
 def _json_instruction(config: GenerationConfig) -> str | None:
     if config.response_mime_type != "application/json":
         return None
-    schema = config.response_json_schema or config.response_schema
-    if schema is None:
-        return _JSON_ONLY
-    return f"{_JSON_ONLY} It must match this JSON Schema: {json.dumps(schema, ensure_ascii=False)}"
+    return json_instruction(config.response_json_schema or config.response_schema)
 
 
 def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
@@ -148,6 +144,7 @@ def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
         tools=tools,
         tool_choice=choice if tools else None,
         include_usage=True,
+        extended_thinking=wants_extended_thinking(config.thinking_config.effort),
     )
 
 

@@ -101,7 +101,8 @@ async def openai_edits(
     else:
         body = EditImage.model_validate(await _json(http))
         references = [decode_base64_image(i, "image") for i in body.images]
-    want_url = (body.response_format or "b64_json") == "url" or body.response_type == "url"
+    # OpenAI's default for edits is the same as for generations: a URL.
+    want_url = (body.response_format or "url") == "url" or body.response_type == "url"
     count = body.n or body.count or 1
     order = ImageOrder(body.prompt, body.model, count, references, want_url, editing=True)
     return _openai_answer(response, await images.create(caller, order), want_url)

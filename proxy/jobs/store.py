@@ -70,6 +70,11 @@ class JobStore:
         self._utcnow = utcnow
         self._single_timeout = timedelta(seconds=single_timeout_seconds)
 
+    @property
+    def database(self) -> Database:
+        """The engine, for other tables that live in the same database (stored responses)."""
+        return self._db
+
     @_in_thread
     def create_schema(self) -> None:
         """Create missing tables and indexes; existing ones are left as they are (no migration)."""

@@ -6,9 +6,11 @@ from postprocess import Pipeline
 from providers.gemini_web import AccountPool
 from proxy.accounts.gate import AccountLimits
 from proxy.accounts.service import view
-from proxy.core.config import Settings
+from proxy.core.config import Deployment, Settings
+from proxy.core.errors import NotFound
 from proxy.core.metrics import Metrics
 from proxy.core.version import API_VERSION, PACKAGE_VERSION
+from proxy.gemini.models import GoogleModel, GoogleModelList, google_model
 from proxy.jobs import JobStore
 from proxy.status.live_metrics import LiveState
 from proxy.status.schema import (
@@ -31,9 +33,15 @@ COOKIE_INVALID = "Cookie无效或已过期"
 
 ENDPOINTS: dict[str, str | list[str]] = {
     "health": "GET /health",
-    "models": ["GET /api/models", "GET /v1/models"],
+    "models": ["GET /api/models", "GET /v1/models", "GET /v1/models/{model}"],
     "cookies": "GET /api/cookies/status",
     "chat": "POST /v1/chat/completions",
+    "responses": [
+        "POST /v1/responses",
+        "GET /v1/responses/{response_id}",
+        "DELETE /v1/responses/{response_id}",
+    ],
+    "anthropic": ["POST /v1/messages", "POST /v1/messages/count_tokens"],
     "generate": "POST /v1/generate",
     "images": [
         "POST /v1/generate-images",
@@ -51,6 +59,9 @@ ENDPOINTS: dict[str, str | list[str]] = {
         "POST /gemini/v1beta/models/{model}:generateContent",
         "POST /gemini/v1beta/models/{model}:streamGenerateContent",
         "POST /gemini/v1beta/models/{model}:editImage",
+        "POST /gemini/v1beta/models/{model}:countTokens",
+        "GET /gemini/v1beta/models",
+        "GET /gemini/v1beta/models/{model}",
     ],
     "metrics": "GET /metrics",
 }
@@ -64,6 +75,10 @@ FEATURES = [
     "streaming",
     "gemini_native",
     "function_calling",
+    "structured_output",
+    "responses_api",
+    "anthropic_messages",
+    "extended_thinking",
     "multiple_accounts",
     "optional_api_keys",
     "prometheus_metrics",
@@ -164,12 +179,27 @@ class StatusService:
         )
 
     def openai_models(self) -> OpenAIModelList:
-        created = int(self.started_at)
-        return OpenAIModelList(
-            data=[
-                OpenAIModel(id=d.model_name, created=created) for d in self.settings.public_models
-            ]
-        )
+        return OpenAIModelList(data=[self._openai(d) for d in self.settings.public_models])
+
+    def openai_model(self, model: str) -> OpenAIModel:
+        return self._openai(self.model(model))
+
+    def _openai(self, deployment: Deployment) -> OpenAIModel:
+        return OpenAIModel(id=deployment.model_name, created=int(self.started_at))
+
+    def google_models(self) -> GoogleModelList:
+        return GoogleModelList(models=[google_model(d) for d in self.settings.public_models])
+
+    def google_model(self, model: str) -> GoogleModel:
+        return google_model(self.model(model))
+
+    def model(self, model: str) -> Deployment:
+        """A public model by id (`models/` prefix allowed, as Google's clients send it)."""
+        wanted = model.removeprefix("models/")
+        for deployment in self.settings.public_models:
+            if deployment.model_name == wanted:
+                return deployment
+        raise NotFound(f"Model '{wanted}' not found")
 
     async def metrics_text(self) -> bytes:
         """Prometheus exposition; job task counts are read first (the store is async)."""

@@ -1,6 +1,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import anthropic
 import openai
 import pytest
 from google import genai
@@ -26,3 +27,9 @@ def client(server: LiveServer) -> openai.OpenAI:
 def gemini(server: LiveServer) -> genai.Client:
     # No api_version: google-genai 3.x then calls /v1/models/{model}:generateContent.
     return genai.Client(api_key="gemini-reverse-2025", http_options={"base_url": server.url})
+
+
+@pytest.fixture
+def claude(server: LiveServer) -> anthropic.Anthropic:
+    # The SDK appends /v1/messages to the base URL: the proxy's root.
+    return anthropic.Anthropic(base_url=server.url, api_key="gemini-reverse-2025", max_retries=0)

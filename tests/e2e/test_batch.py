@@ -137,7 +137,7 @@ def test_single_image_requests_count_as_tasks(
     fake_gemini.respond_with(lambda request: Reply(text="no"))
     assert (
         httpx.post(f"{server.url}/v1/generate-images", json={"prompt": "x"}, timeout=30).status_code
-        == 502
+        == 400
     )
     stats = httpx.get(f"{server.url}/health").json()["task_stats"]
     assert (stats["completed"], stats["failed"], stats["total"]) == (1, 1, 2)

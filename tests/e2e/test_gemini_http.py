@@ -54,7 +54,7 @@ def test_broken_json_is_a_400_in_googles_shape(server: LiveServer) -> None:
 
 
 def test_unknown_actions_are_404_and_the_openai_list_still_works(server: LiveServer) -> None:
-    response = httpx.post(f"{server.url}/v1beta/models/gemini-2.5-flash:countTokens", json=HELLO)
+    response = httpx.post(f"{server.url}/v1beta/models/gemini-2.5-flash:summonDragons", json=HELLO)
     assert response.status_code == 404 and response.json()["error"]["status"] == "NOT_FOUND"
     models = httpx.get(f"{server.url}/v1/models").json()
     assert models["object"] == "list" and models["data"][0]["id"] == "gemini-3-flash-preview"

@@ -12,7 +12,7 @@ from PIL import Image
 
 from postprocess.layouts import LAYOUTS, Layout
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, Target, make_png
-from tests.live import LiveServer
+from tests.live import LiveServer, settings_for_fake
 from tests.postprocess.images import encode, logo_psnr, pixels_of, scene, watermarked
 
 NAME = re.compile(r"/images/gemini-images/\d{8}_\d{6}_[a-z0-9-]+_[0-9a-f]{6}\.png$")
@@ -165,12 +165,19 @@ def test_full_size_failure_falls_back_then_fails_clearly(
     assert failed.status_code == 502 and "download" in failed.json()["detail"]
 
 
-def test_a_reply_without_image_is_a_clear_502(
-    server: LiveServer, fake_gemini: FakeGeminiWeb
+def test_a_reply_without_image_is_answered_at_once_with_its_text(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
-    fake_gemini.script(Reply(text="I can't draw that."))
-    failed = httpx.post(f"{server.url}/v1/generate-images", json={"prompt": "x"}, timeout=60)
-    assert failed.status_code == 502 and "I can't draw that." in failed.json()["detail"]
+    retrying = settings_for_fake(str(tmp_path), limits={"retry": {"max_retries": 5, "base": 0}})
+    fake_gemini.respond_with(lambda request: Reply(text="I can't draw that."))
+    with LiveServer(retrying) as server:
+        failed = httpx.post(f"{server.url}/v1/generate-images", json={"prompt": "x"}, timeout=60)
+        sdk = openai.OpenAI(base_url=f"{server.url}/v1", api_key="k")  # the SDK's own retries on
+        with pytest.raises(openai.BadRequestError) as caught:
+            sdk.images.generate(prompt="a cat")
+    assert failed.status_code == 400 and "I can't draw that." in failed.json()["detail"]
+    assert "answered without an image: I can't draw that." in caught.value.message
+    assert fake_gemini.generate_calls == 2  # one generation per request, no retry
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,75 @@
+"""Structured output: JSON answers asked for in the prompt and checked after.
+
+Gemini web has no JSON mode, so a JSON request (OpenAI's `response_format`, Gemini's
+`responseMimeType`) becomes an instruction at the end of the conversation. A complete answer
+is then read as JSON (a Markdown code fence around it is dropped) and checked against the
+schema; when it fails, the model is told why and asked once to correct it. What the client
+gets is the JSON text alone.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import jsonschema
+
+JSON_ONLY = "Answer with valid JSON only: no prose before or after it and no Markdown code fences."
+
+_FENCE = re.compile(r"^\s*```[\w-]*\s*\n(?P<body>.*?)\n?\s*```\s*$", re.S)
+
+
+def json_instruction(schema: dict[str, Any] | None) -> str:
+    if schema is None:
+        return JSON_ONLY
+    return f"{JSON_ONLY} It must match this JSON Schema: {json.dumps(schema, ensure_ascii=False)}"
+
+
+@dataclass(frozen=True)
+class JsonAnswer:
+    """The JSON a reply must be: any JSON object (`schema` None) or one valid for `schema`."""
+
+    schema: dict[str, Any] | None = None
+
+    def instruction(self) -> dict[str, Any]:
+        return {"role": "system", "content": json_instruction(self.schema)}
+
+    def read(self, text: str) -> tuple[str, str | None]:
+        """(the JSON alone, None) for a good reply; (the text, why it is wrong) otherwise."""
+        fenced = _FENCE.match(text)
+        body = (fenced["body"] if fenced else text).strip()
+        try:
+            value = json.loads(body)
+        except json.JSONDecodeError as exc:
+            return text, f"it is not valid JSON ({exc.msg} at line {exc.lineno})"
+        if self.schema is None:
+            if not isinstance(value, dict):
+                return text, "it must be a JSON object"
+            return body, None
+        error = jsonschema.exceptions.best_match(
+            jsonschema.validators.validator_for(self.schema)(self.schema).iter_errors(value)
+        )
+        if error is not None:
+            where = "/".join(str(p) for p in error.absolute_path) or "the top level"
+            return text, f"it does not match the schema at {where}: {error.message}"
+        return body, None
+
+    def correction(self, reply: str, problem: str) -> list[dict[str, Any]]:
+        """The turns that ask for a corrected reply."""
+        return [
+            {"role": "assistant", "content": reply},
+            {
+                "role": "user",
+                "content": f"Your last answer cannot be used: {problem}. "
+                f"{json_instruction(self.schema)}",
+            },
+        ]
+
+
+def check_schema(schema: dict[str, Any]) -> str | None:
+    """Why `schema` is not a usable JSON Schema, or None."""
+    try:
+        jsonschema.validators.validator_for(schema).check_schema(schema)
+    except jsonschema.exceptions.SchemaError as exc:
+        return str(exc.message)
+    return None
