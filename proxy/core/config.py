@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from providers.gemini_web import PROVIDER_NAME, AccountSettings, GeminiWebSettings
 from proxy.core.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
 from proxy.core.limits import LimitsSettings
+from proxy.core.shared import RedisSettings
 from proxy.jobs import DatabaseConfig, JobsConfig
 
 ENV_PREFIX = "os.environ/"
@@ -106,6 +107,7 @@ class Settings(BaseModel):
     storage: StorageSettings = StorageSettings()
     database: DatabaseConfig = DatabaseConfig()
     jobs: JobsConfig = JobsConfig()
+    redis: RedisSettings = RedisSettings()
     default_model: str = DEFAULT_MODEL
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))
     router_settings: dict[str, Any] = {}
