@@ -11,13 +11,11 @@ from litellm.llms.custom_llm import CustomLLM
 
 from postprocess import Pipeline, Storage
 from providers.gemini_web import PROVIDER_NAME, AccountPool, GeminiWebLLM
-from proxy.accounts.gate import AccountLimits
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
 from proxy.core.admission import Admission
 from proxy.core.clock import Clock
 from proxy.core.config import Settings
-from proxy.core.limits import ClientLimiter
 from proxy.core.metrics import Metrics
 from proxy.core.models import ModelCatalog
 from proxy.core.process import running_app
@@ -25,6 +23,7 @@ from proxy.core.routing import build_router
 from proxy.core.upstream import Upstream
 from proxy.images.service import ImageService
 from proxy.jobs import JobStore
+from proxy.shared_limits import build_limits
 from proxy.status.service import StatusService
 
 logger = logging.getLogger(__name__)
@@ -51,9 +50,10 @@ async def wired(
     cookie_dir = settings.server.data_dir / "cookies"
     cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     accounts = AccountPool(settings.accounts, settings.gemini_web)
-    gate = AccountLimits([a.name for a in settings.accounts], settings.limits, clock, metrics)
-    providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
     async with AsyncExitStack() as stack:
+        limits = build_limits(settings, clock, metrics, stack)
+        gate = limits.gate
+        providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
         stack.enter_context(
             running_app(
                 providers, settings.litellm_settings, cookie_dir, settings.gemini_web.log_level
@@ -62,9 +62,7 @@ async def wired(
         router = build_router(settings)
         upstream = Upstream(router, settings.limits.retry, clock, metrics)
         models = ModelCatalog(settings, frozenset(router.model_names))
-        admission = Admission(
-            settings, models, ClientLimiter(settings.limits.client, clock), metrics
-        )
+        admission = Admission(settings, models, limits.clients, metrics)
         jobs = JobStore(
             settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
         )

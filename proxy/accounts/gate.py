@@ -3,7 +3,8 @@ account, so each Gemini web account is protected on its own."""
 
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 from providers.gemini_web import GeminiWebError
 from proxy.core.clock import Clock
@@ -18,6 +19,26 @@ from proxy.core.limits import (
 from proxy.core.metrics import Metrics
 
 
+class SlotPool(Protocol):
+    """A `ConcurrencyPool`, in this process or shared by replicas."""
+
+    def slot(self) -> AbstractAsyncContextManager[None]: ...
+
+    @property
+    def stats(self) -> PoolStats: ...
+
+
+class TurnPacer(Protocol):
+    """A `Pacer`, in this process or shared by replicas."""
+
+    async def wait_turn(self) -> None: ...
+
+    def record(self, status: int | None) -> None: ...
+
+    @property
+    def stats(self) -> PacingStats: ...
+
+
 class AccountLimits:
     def __init__(
         self,
@@ -27,12 +48,23 @@ class AccountLimits:
         metrics: Metrics,
         rng: random.Random | None = None,
     ) -> None:
-        rng = rng or random.Random()
+        self.limits = limits
+        self.clock = clock
+        self.rng = rng or random.Random()
         # Requests without a configured account still pass a gate (and fail after it).
         names = accounts or [""]
-        self.pools = {name: ConcurrencyPool(limits.pool, clock, name=name) for name in names}
-        self.pacers = {name: Pacer(limits.pacing, clock, rng) for name in names}
+        self.pools: dict[str, SlotPool] = {name: self._pool(name) for name in names}
+        self.pacers: dict[str, TurnPacer] = {name: self._pacer(name) for name in names}
         self.metrics = metrics
+
+    def _pool(self, account: str) -> SlotPool:
+        return ConcurrencyPool(self.limits.pool, self.clock, name=account)
+
+    def _pacer(self, account: str) -> TurnPacer:
+        return Pacer(self.limits.pacing, self.clock, self.rng)
+
+    async def refresh(self) -> None:
+        """Bring `pool_stats` and `pacing_stats` up to date (in this process they always are)."""
 
     @asynccontextmanager
     async def hold(self, account: str) -> AsyncIterator[None]:

@@ -20,18 +20,18 @@ class ChatService:
         self.models = models
         self.upstream = upstream
 
-    def admit(self, caller: Caller, call: ChatCall) -> str:
+    async def admit(self, caller: Caller, call: ChatCall) -> str:
         """Admit `caller` for `call`; returns the public model it will be answered by."""
         model = self.models.resolve(call.model)
-        self.admission.admit(caller, model, call.prompt_chars())
+        await self.admission.admit(caller, model, call.prompt_chars())
         return model
 
     async def complete(self, caller: Caller, call: ChatCall) -> ModelResponse:
-        model = self.admit(caller, call)
+        model = await self.admit(caller, call)
         return await self.upstream.chat(call.router_kwargs(model, stream=False))
 
     async def stream(self, caller: Caller, call: ChatCall) -> AsyncIterator[ModelResponseStream]:
         """A stream whose first chunk has arrived: a failure before it raises here, so the
         client still gets a real HTTP status."""
-        model = self.admit(caller, call)
+        model = await self.admit(caller, call)
         return await self.upstream.chat_stream(call.router_kwargs(model, stream=True))

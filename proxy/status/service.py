@@ -89,6 +89,7 @@ class StatusService:
         metrics.watch(self.live)
 
     async def health(self) -> Health:
+        await self.gate.refresh()
         pacing = self.gate.pacing_stats
         pool = self.gate.pool_stats
         return Health(
@@ -160,4 +161,5 @@ class StatusService:
     async def metrics_text(self) -> bytes:
         """Prometheus exposition; job task counts are read first (the store is async)."""
         self.live.tasks = await self.jobs.task_stats()
+        await self.gate.refresh()
         return self.metrics.render()
