@@ -13,6 +13,12 @@ from proxy.core.config import CONFIG_ENV, ConfigError, load_settings
 from proxy.core.metrics import MULTIPROCESS_ENV
 
 
+MULTIPLIED_LIMITS = (
+    "gemini-proxy: --workers above 1 needs redis.url in the config: without Redis each worker "
+    "keeps its own account limits, so they would multiply by the number of workers"
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="gemini-proxy", description=__doc__)
     parser.add_argument("--config", help=f"config file (default: ${CONFIG_ENV} or ./config.yaml)")
@@ -28,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
         app = create_app(settings)
     except ConfigError as exc:
         print(f"gemini-proxy: config error: {exc}", file=sys.stderr)
+        return 2
+    if args.workers > 1 and settings.redis.url is None:
+        print(MULTIPLIED_LIMITS, file=sys.stderr)
         return 2
     logging.basicConfig(
         level=settings.server.log_level.upper(),

@@ -19,6 +19,8 @@ from proxy.core.shared.store import SharedStore
 class Limits:
     gate: AccountLimits
     clients: ClientLimits
+    replica: str | None = None
+    """This process among the replicas sharing the limits; None when they are not shared."""
 
 
 def build_limits(
@@ -39,4 +41,4 @@ def build_limits(
         store, accounts, limits, clock, metrics, fail_open=modes.accounts == "open"
     )
     fallback = local_clients if modes.clients == "open" else None
-    return Limits(gate, SharedClientLimiter(store, limits.client, fallback))
+    return Limits(gate, SharedClientLimiter(store, limits.client, fallback), store.replica)

@@ -73,7 +73,9 @@ async def wired(
             settings.storage.type, metrics,
         )  # fmt: skip
         batches = BatchService(admission, models, images, jobs, settings.jobs)
-        status = StatusService(settings, accounts, gate, jobs, pipeline, metrics)
+        status = StatusService(
+            settings, accounts, gate, jobs, pipeline, metrics, replica=limits.replica
+        )
         stack.push_async_callback(accounts.close)
         batches.start()
         stack.push_async_callback(batches.close)

@@ -1,4 +1,7 @@
-"""Metrics read from live state at scrape time: accounts, their pools and pacing, job tasks."""
+"""Metrics read from live state at scrape time: accounts, their pools and pacing, job tasks.
+
+With Redis the pools, pacing and tasks are shared figures, the same on every replica; the
+accounts' health is this replica's own view, so it carries a `replica` label."""
 
 import time
 from collections.abc import Iterator
@@ -11,9 +14,12 @@ from proxy.accounts.gate import AccountLimits
 
 
 class LiveState(Collector):
-    def __init__(self, accounts: AccountPool, gate: AccountLimits) -> None:
+    def __init__(
+        self, accounts: AccountPool, gate: AccountLimits, replica: str | None = None
+    ) -> None:
         self.accounts = accounts
         self.gate = gate
+        self.replica = replica
         self.tasks: dict[str, int] = {}
         """Job tasks by state, refreshed by the /metrics route before each scrape (the store
         is async, a collector is not)."""
@@ -66,32 +72,35 @@ class LiveState(Collector):
         yield from (size, in_use, queued)
 
     def _accounts(self) -> Iterator[Metric]:
+        own = ["replica"] if self.replica else []
+        mine = [self.replica] if self.replica else []
         valid = GaugeMetricFamily(
             "gemini_proxy_account_cookie_valid",
             "1 when the account's cookies work",
-            labels=["account"],
+            labels=["account", *own],
         )
         since = GaugeMetricFamily(
             "gemini_proxy_account_seconds_since_rotation",
-            "Seconds since the cookies were last rotated (or first accepted)", labels=["account"],
-        )  # fmt: skip
+            "Seconds since the cookies were last rotated (or first accepted)",
+            labels=["account", *own],
+        )
         rotations = CounterMetricFamily(
             "gemini_proxy_account_rotations",
             "Cookie rotations by result",
-            labels=["account", "result"],
+            labels=["account", "result", *own],
         )
         errors = CounterMetricFamily(
             "gemini_proxy_account_errors", "Upstream failures by account and reason",
-            labels=["account", "reason"],
+            labels=["account", "reason", *own],
         )  # fmt: skip
         now = time.time()
         for account in self.accounts:
             health = account.health
-            valid.add_metric([account.name], 1.0 if health.cookie_valid else 0.0)
+            valid.add_metric([account.name, *mine], 1.0 if health.cookie_valid else 0.0)
             fresh = health.last_rotation_at or health.last_ready_at or self.started
-            since.add_metric([account.name], now - fresh)
+            since.add_metric([account.name, *mine], now - fresh)
             for result, count in health.rotations.items():
-                rotations.add_metric([account.name, result], count)
+                rotations.add_metric([account.name, result, *mine], count)
             for reason, count in health.errors.items():
-                errors.add_metric([account.name, reason], count)
+                errors.add_metric([account.name, reason, *mine], count)
         yield from (valid, since, rotations, errors)

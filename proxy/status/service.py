@@ -77,14 +77,16 @@ class StatusService:
         jobs: JobStore,
         pipeline: Pipeline,
         metrics: Metrics,
+        replica: str | None = None,
     ) -> None:
+        """`replica`: this process's id among replicas sharing their limits (metrics label)."""
         self.settings = settings
         self.accounts = accounts
         self.gate = gate
         self.jobs = jobs
         self.pipeline = pipeline
         self.metrics = metrics
-        self.live = LiveState(accounts, gate)
+        self.live = LiveState(accounts, gate, replica)
         self.started_at = time.time()
         metrics.watch(self.live)
 

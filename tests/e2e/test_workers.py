@@ -1,11 +1,14 @@
-"""Several uvicorn workers: /metrics adds up what every worker counted."""
+"""Several uvicorn workers: refused without Redis; with it, /metrics adds up what every worker
+counted."""
 
 import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 import yaml
 
+from proxy.cli import main
 from tests.fakes.gemini_web import FakeGeminiWeb
 from tests.live import ServerProcess, free_port, poll
 
@@ -17,13 +20,26 @@ async def burst(url: str, count: int) -> int:
     return count
 
 
-def test_metrics_add_up_across_workers(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:
+def test_several_workers_without_redis_are_refused_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump({"server": {"data_dir": str(tmp_path / "data")}}))
+    assert main(["--config", str(config), "--workers", "2"]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "redis.url" in error and "multiply" in error
+
+
+def test_metrics_add_up_across_workers(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path, redis_url: str, redis_prefix: str
+) -> None:
     port = free_port()
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump({
         "server": {"data_dir": str(tmp_path / "data"), "log_level": "WARNING"},
         "accounts": [{"name": "main", "secure_1psid": "psid-main"}],
         "limits": {"client": {"enabled": False}, "pacing": {"min_delay": 0.001}},
+        "redis": {"url": redis_url, "key_prefix": redis_prefix},
     }))  # fmt: skip
     with ServerProcess.proxy(config, port, "--port", str(port), "--workers", "2") as server:
         url = server.url
