@@ -12,7 +12,6 @@ from proxy.app import create_app
 from proxy.core.config import CONFIG_ENV, ConfigError, load_settings
 from proxy.core.metrics import MULTIPROCESS_ENV
 
-
 MULTIPLIED_LIMITS = (
     "gemini-proxy: --workers above 1 needs redis.url in the config: without Redis each worker "
     "keeps its own account limits, so they would multiply by the number of workers"

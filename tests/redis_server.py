@@ -15,17 +15,20 @@ from typing import Self
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tests.live import free_port, poll
 
 DEFAULT_URL = "redis://127.0.0.1:6379/0"
+NO_RETRY = Retry(NoBackoff(), 0)
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     url = os.environ.get("TEST_REDIS_URL", DEFAULT_URL)
     try:
-        with redis.Redis.from_url(url, socket_connect_timeout=2) as client:
+        with redis.Redis.from_url(url, socket_connect_timeout=2, retry=NO_RETRY) as client:
             client.ping()
     except redis.RedisError as exc:
         pytest.skip(f"Redis unreachable at {url} ({type(exc).__name__}): shared limits untested")
@@ -64,7 +67,9 @@ class PrivateRedis:
 
     def _answers(self) -> bool:
         try:
-            with redis.Redis(port=self.port, socket_connect_timeout=0.2) as client:
+            with redis.Redis(
+                host="127.0.0.1", port=self.port, socket_connect_timeout=0.2, retry=NO_RETRY
+            ) as client:
                 return bool(client.ping())
         except redis.RedisError:
             return False

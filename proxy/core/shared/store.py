@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
@@ -39,6 +41,9 @@ class SharedStore:
             settings.url.get_secret_value(),
             socket_timeout=settings.timeout_seconds,
             socket_connect_timeout=settings.timeout_seconds,
+            # One immediate retry replaces a pooled connection that Redis dropped (a restart);
+            # more would only delay the fail mode's answer while it is down.
+            retry=Retry(NoBackoff(), 1),
         )
 
     def key(self, *parts: str) -> str:

@@ -23,8 +23,9 @@ Behaviour (all thread-safe; `reset()` undoes everything):
   `stall(after_frames=, seconds=, keepalive=)`; `expire(psid= | psidts=)`; `latency = seconds`;
   `Reply(complete=False)` for a turn that never finishes.
 - records: `requests(host=, path=, rpcid=, method=)` (`LoggedRequest`s), `generate_requests`
-  (`FakeRequest`s), `uploads`, `connects`, `app_inits`, `generate_calls`, `rotations`, and
-  `errors` (server-side failures; should stay empty).
+  (`FakeRequest`s, with `received_at`), `uploads`, `connects`, `app_inits`, `generate_calls`,
+  `rotations`, `peak_in_flight` (per PSID), and `errors` (server-side failures; should stay
+  empty).
 """
 
 from .catalogue import DEFAULT_CATALOGUE, FLASH, FLASH_LITE, PRO, Catalogue, FakeModel

@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +66,8 @@ class Control:
         self._full_size: dict[tuple[str, str], str] = {}
         self._history: dict[str, list[list[Any]]] = {}
         self._errors: list[str] = []
+        self._in_flight: dict[str, int] = {}
+        self._peak_in_flight: dict[str, int] = {}
 
     def reset(self) -> None:
         """Back to defaults: echo responder, no faults, default catalogue, empty records.
@@ -213,6 +217,12 @@ class Control:
         return len([r for r in self.requests(path="/RotateCookies") if r.status == 200])
 
     @property
+    def peak_in_flight(self) -> dict[str, int]:
+        """The most StreamGenerate calls in progress at once, per account (PSID)."""
+        with self._lock:
+            return dict(self._peak_in_flight)
+
+    @property
     def errors(self) -> list[str]:
         """Unexpected server-side failures (bugs in the fake or a responder). Should stay empty."""
         with self._lock:
@@ -261,6 +271,20 @@ class Control:
     def new_id(self, prefix: str) -> str:
         with self._lock:
             return f"{prefix}{next(self._ids):04d}"
+
+    @contextmanager
+    def in_flight(self, psid: str | None) -> Iterator[None]:
+        """Count a StreamGenerate call of `psid` as in progress for the block."""
+        key = psid or ""
+        with self._lock:
+            self._in_flight[key] = self._in_flight.get(key, 0) + 1
+            self._peak_in_flight[key] = max(self._peak_in_flight.get(key, 0), self._in_flight[key])
+        try:
+            yield
+        finally:
+            with self._lock:
+                # A reset() meanwhile started the count afresh.
+                self._in_flight[key] = max(0, self._in_flight.get(key, 0) - 1)
 
     def record_generate(self, request: FakeRequest) -> None:
         with self._lock:
