@@ -44,25 +44,27 @@ class SharedAccountLimits(AccountLimits):
     ) -> None:
         self.store = store
         self.fail_open = fail_open
+        self.shared: list[SharedPool | SharedPacer] = []
+        """Every pool and pacer, to refresh their figures from Redis."""
         super().__init__(accounts, limits, clock, metrics, rng)
 
     def _pool(self, account: str) -> SlotPool:
         local = ConcurrencyPool(self.limits.pool, self.clock, account) if self.fail_open else None
-        return SharedPool(self.store, self.limits.pool, self.clock, account, local)
+        pool = SharedPool(self.store, self.limits.pool, self.clock, account, local)
+        self.shared.append(pool)
+        return pool
 
     def _pacer(self, account: str) -> TurnPacer:
         local = Pacer(self.limits.pacing, self.clock, self.rng) if self.fail_open else None
-        return SharedPacer(self.store, self.limits.pacing, self.clock, self.rng, account, local)
+        pacer = SharedPacer(self.store, self.limits.pacing, self.clock, self.rng, account, local)
+        self.shared.append(pacer)
+        return pacer
 
     async def refresh(self) -> None:
         """Read the shared figures; while Redis is unreachable the last ones stay."""
         try:
-            for pool in self.pools.values():
-                assert isinstance(pool, SharedPool)
-                await pool.refresh()
-            for pacer in self.pacers.values():
-                assert isinstance(pacer, SharedPacer)
-                await pacer.refresh()
+            for figures in self.shared:
+                await figures.refresh()
         except SharedStateDown:
             logger.warning("Redis unreachable: /health and /metrics show the last shared figures")
 
