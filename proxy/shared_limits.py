@@ -40,5 +40,6 @@ def build_limits(
     gate = SharedAccountLimits(
         store, accounts, limits, clock, metrics, fail_open=modes.accounts == "open"
     )
+    stack.push_async_callback(gate.flush)  # before the connection closes
     fallback = local_clients if modes.clients == "open" else None
     return Limits(gate, SharedClientLimiter(store, limits.client, fallback), store.replica)

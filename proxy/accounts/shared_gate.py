@@ -44,29 +44,35 @@ class SharedAccountLimits(AccountLimits):
     ) -> None:
         self.store = store
         self.fail_open = fail_open
-        self.shared: list[SharedPool | SharedPacer] = []
-        """Every pool and pacer, to refresh their figures from Redis."""
+        # The same pools and pacers as `pools` and `pacers`, with their Redis-only methods.
+        self.shared_pools: list[SharedPool] = []
+        self.shared_pacers: list[SharedPacer] = []
         super().__init__(accounts, limits, clock, metrics, rng)
 
     def _pool(self, account: str) -> SlotPool:
         local = ConcurrencyPool(self.limits.pool, self.clock, account) if self.fail_open else None
         pool = SharedPool(self.store, self.limits.pool, self.clock, account, local)
-        self.shared.append(pool)
+        self.shared_pools.append(pool)
         return pool
 
     def _pacer(self, account: str) -> TurnPacer:
         local = Pacer(self.limits.pacing, self.clock, self.rng) if self.fail_open else None
         pacer = SharedPacer(self.store, self.limits.pacing, self.clock, self.rng, account, local)
-        self.shared.append(pacer)
+        self.shared_pacers.append(pacer)
         return pacer
 
     async def refresh(self) -> None:
         """Read the shared figures; while Redis is unreachable the last ones stay."""
         try:
-            for figures in self.shared:
+            for figures in [*self.shared_pools, *self.shared_pacers]:
                 await figures.refresh()
         except SharedStateDown:
             logger.warning("Redis unreachable: /health and /metrics show the last shared figures")
+
+    async def flush(self) -> None:
+        """Finish writing the outcomes the pacers record in the background."""
+        for pacer in self.shared_pacers:
+            await pacer.flush()
 
     @asynccontextmanager
     async def hold(self, account: str) -> AsyncIterator[None]:

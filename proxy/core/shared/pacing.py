@@ -138,6 +138,10 @@ class SharedPacer:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
+    async def flush(self) -> None:
+        """Wait for the outcomes still being written (before the connection closes)."""
+        await asyncio.gather(*self._pending, return_exceptions=True)
+
     async def _write(self, status: int | None) -> None:
         s = self._settings
         args = [-1 if status is None else status, s.min_delay * 1000, s.max_delay * 1000]
