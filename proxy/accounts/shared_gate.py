@@ -64,8 +64,10 @@ class SharedAccountLimits(AccountLimits):
     async def refresh(self) -> None:
         """Read the shared figures; while Redis is unreachable the last ones stay."""
         try:
-            for figures in [*self.shared_pools, *self.shared_pacers]:
-                await figures.refresh()
+            for pool in self.shared_pools:
+                await pool.refresh()
+            for pacer in self.shared_pacers:
+                await pacer.refresh()
         except SharedStateDown:
             logger.warning("Redis unreachable: /health and /metrics show the last shared figures")
 
