@@ -23,7 +23,8 @@ Every step is one Lua script, so it is atomic and reads one clock, Redis' own (`
   owner, so only the owner renews or releases.
 
 A replica that dies mid-request leaves its lease to expire (at most `lease_seconds`), and its
-waiters to be dropped after `waiter_ttl` without asking.
+waiters to be dropped after `WAITER_TTL` without asking (a live waiter asks every
+`poll_interval`; one that misses that long, say a stalled event loop, rejoins at the back).
 """
 
 import asyncio
@@ -102,6 +103,8 @@ return redis.call('ZREM', KEYS[1], ARGV[1])
 _STATS = _NOW_MS + _PRUNE + "return {redis.call('ZCARD', KEYS[1]), redis.call('ZCARD', KEYS[2])}"
 
 GRANTED, QUEUED, FULL = 1, 0, -1
+WAITER_TTL = 5.0
+"""Seconds after which a queued request that stopped asking loses its ticket."""
 # Weight of the newest hold time in the running mean behind the suggested retry_after.
 _HOLD_WEIGHT = 0.2
 
@@ -134,7 +137,7 @@ class SharedPool:
         self._tickets = store.key("pool", "{" + name + "}", "tickets")
         self._lease_ms = round(store.settings.lease_seconds * 1000)
         self._poll = store.settings.poll_interval
-        self._waiter_ms = round(max(1.0, 20 * self._poll) * 1000)
+        self._waiter_ms = round(max(WAITER_TTL, 20 * self._poll) * 1000)
         self._acquire_script = store.script(_ACQUIRE)
         self._renew_script = store.script(_RENEW)
         self._release_script = store.script(_RELEASE)
