@@ -32,7 +32,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from proxy.core.clock import Clock
 from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
@@ -157,13 +157,18 @@ class SharedPool:
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         lease = f"{self._store.replica}:{uuid.uuid4().hex}"
+        local: AbstractAsyncContextManager[None] | None
         try:
             await self._acquire(lease)
         except SharedStateDown:
             if self._fallback is None:
                 raise
             logger.warning("Redis unreachable: pool %r falls back to this replica", self.name)
-            async with self._fallback.slot():
+            local = self._fallback.slot()
+        else:
+            local = None
+        if local is not None:
+            async with local:
                 yield
             return
         started = self._clock.now()
