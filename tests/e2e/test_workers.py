@@ -1,5 +1,5 @@
-"""Several uvicorn workers: refused without Redis; with it, /metrics adds up what every worker
-counted."""
+"""Several uvicorn workers: refused without Redis; with it, they share the account's slots and
+/metrics adds up what every worker counted."""
 
 import asyncio
 from pathlib import Path
@@ -13,9 +13,11 @@ from tests.fakes.gemini_web import FakeGeminiWeb
 from tests.live import ServerProcess, free_port, poll
 
 
-async def burst(url: str, count: int) -> int:
-    async with httpx.AsyncClient() as client:
-        answers = await asyncio.gather(*(client.get(url) for _ in range(count)))
+async def burst(url: str, count: int, chat: bool = False) -> int:
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}
+    async with httpx.AsyncClient(timeout=30) as client:
+        calls = (client.post(url, json=body) if chat else client.get(url) for _ in range(count))
+        answers = await asyncio.gather(*calls)
     assert all(a.status_code == 200 for a in answers)
     return count
 
@@ -30,7 +32,7 @@ def test_several_workers_without_redis_are_refused_in_one_line(
     assert error.count("\n") == 1 and "redis.url" in error and "multiply" in error
 
 
-def test_metrics_add_up_across_workers(
+def test_workers_share_the_account_and_add_up_their_metrics(
     fake_gemini: FakeGeminiWeb, tmp_path: Path, redis_url: str, redis_prefix: str
 ) -> None:
     port = free_port()
@@ -52,3 +54,6 @@ def test_metrics_add_up_across_workers(
             if x.startswith('gemini_proxy_requests_total{model="",route="/v1/models",status="200"}')
         )
         assert float(line.split()[-1]) == sent
+        fake_gemini.latency = 0.3  # calls overlap: only the shared pool keeps them at 2
+        asyncio.run(burst(f"{url}/v1/chat/completions", 8, chat=True))
+        assert fake_gemini.peak_in_flight == {"psid-main": 2}
