@@ -11,7 +11,6 @@ from litellm.llms.custom_llm import CustomLLM
 
 from postprocess import Pipeline, Storage
 from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
-from proxy.accounts.gate import AccountLimits
 from proxy.accounts.service import AccountService, open_accounts
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
@@ -19,7 +18,6 @@ from proxy.core.admission import Admission
 from proxy.core.client_urls import url_inliner
 from proxy.core.clock import Clock
 from proxy.core.config import Settings
-from proxy.core.limits import ClientLimiter
 from proxy.core.metrics import Metrics
 from proxy.core.models import ModelCatalog
 from proxy.core.process import running_app
@@ -29,6 +27,7 @@ from proxy.images.service import ImageService
 from proxy.jobs import JobStore
 from proxy.responses.service import ResponsesService
 from proxy.responses.store import ResponseStore
+from proxy.shared_limits import build_limits
 from proxy.status.service import StatusService
 
 logger = logging.getLogger(__name__)
@@ -58,7 +57,8 @@ async def wired(
     async with AsyncExitStack() as stack:
         account_service = await stack.enter_async_context(open_accounts(settings))
         accounts = account_service.pool
-        gate = AccountLimits([a.name for a in accounts], settings.limits, clock, metrics)
+        limits = build_limits(settings, clock, metrics, stack)
+        gate = limits.gate
         providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
         stack.enter_context(
             running_app(
@@ -71,9 +71,7 @@ async def wired(
             prepare=url_inliner(settings.gemini_web),
         )  # fmt: skip
         models = ModelCatalog(settings, frozenset(router.model_names))
-        admission = Admission(
-            settings, models, ClientLimiter(settings.limits.client, clock), metrics
-        )
+        admission = Admission(settings, models, limits.clients, metrics)
         jobs = JobStore(
             settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
         )
@@ -86,7 +84,9 @@ async def wired(
             settings.storage.type, metrics,
         )  # fmt: skip
         batches = BatchService(admission, models, images, jobs, settings.jobs)
-        status = StatusService(settings, accounts, gate, jobs, pipeline, metrics)
+        status = StatusService(
+            settings, accounts, gate, jobs, pipeline, metrics, replica=limits.replica
+        )
         batches.start()
         stack.push_async_callback(batches.close)
         metrics.workers.set(1)  # summed over live workers when several share the metrics

@@ -18,7 +18,8 @@ from .errors import GeminiWebError
 
 # Failure reasons (see errors.py) that take an account out of rotation; the request that met
 # them moves on to another account.
-COOLING_REASONS = frozenset({"usage_limit", "blocked", "rate_limited"})
+COOLING_REASONS = frozenset({"usage_limit", "blocked", "rate_limited", "cooldown"})
+"""`cooldown`: another replica saw a usage limit or block; it says how long is left."""
 EXPIRED_REASONS = frozenset({"auth"})
 FAILOVER_REASONS = COOLING_REASONS | EXPIRED_REASONS
 _MAX_BLOCK_BACKOFF = 8
@@ -68,7 +69,9 @@ class AccountState:
             return True
         if error.reason not in COOLING_REASONS:
             return False
-        if error.reason == "usage_limit":
+        if error.reason == "cooldown":
+            seconds = float(error.headers.get("retry-after", block_cooldown))
+        elif error.reason == "usage_limit":
             seconds = usage_cooldown
         else:
             self.blocks_in_a_row += 1

@@ -3,7 +3,8 @@ account, so each Gemini web account is protected on its own."""
 
 import random
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from typing import Protocol
 
 from providers.gemini_web import GeminiWebError
 from proxy.core.clock import Clock
@@ -16,6 +17,26 @@ from proxy.core.limits import (
     PoolStats,
 )
 from proxy.core.metrics import Metrics
+
+
+class SlotPool(Protocol):
+    """A `ConcurrencyPool`, in this process or shared by replicas."""
+
+    def slot(self) -> AbstractAsyncContextManager[None]: ...
+
+    @property
+    def stats(self) -> PoolStats: ...
+
+
+class TurnPacer(Protocol):
+    """A `Pacer`, in this process or shared by replicas."""
+
+    async def wait_turn(self) -> None: ...
+
+    def record(self, status: int | None) -> None: ...
+
+    @property
+    def stats(self) -> PacingStats: ...
 
 
 class AccountLimits:
@@ -31,20 +52,29 @@ class AccountLimits:
         self.clock = clock
         self.rng = rng or random.Random()
         self.metrics = metrics
-        self.pools: dict[str, ConcurrencyPool] = {}
-        self.pacers: dict[str, Pacer] = {}
+        self.pools: dict[str, SlotPool] = {}
+        self.pacers: dict[str, TurnPacer] = {}
         # With no account yet, /health still shows the figures one account would have.
         for name in accounts or [""]:
             self._limits_of(name)
 
-    def _limits_of(self, account: str) -> tuple[ConcurrencyPool, Pacer]:
+    def _limits_of(self, account: str) -> tuple[SlotPool, TurnPacer]:
         """The account's pool and pacer; an account added while running gets its own."""
         if account not in self.pools:
             if account and self.pools.get("") is not None and not self.pools[""].stats.in_use:
                 del self.pools[""], self.pacers[""]  # the stand-in for "no account yet"
-            self.pools[account] = ConcurrencyPool(self.limits.pool, self.clock, name=account)
-            self.pacers[account] = Pacer(self.limits.pacing, self.clock, self.rng)
+            self.pools[account] = self._pool(account)
+            self.pacers[account] = self._pacer(account)
         return self.pools[account], self.pacers[account]
+
+    def _pool(self, account: str) -> SlotPool:
+        return ConcurrencyPool(self.limits.pool, self.clock, name=account)
+
+    def _pacer(self, account: str) -> TurnPacer:
+        return Pacer(self.limits.pacing, self.clock, self.rng)
+
+    async def refresh(self) -> None:
+        """Bring `pool_stats` and `pacing_stats` up to date (in this process they always are)."""
 
     @asynccontextmanager
     async def hold(self, account: str) -> AsyncIterator[None]:

@@ -42,4 +42,4 @@ class TokenCount(BaseModel):
 async def count_tokens(body: CountTokensRequest, caller: CallerDep, chat: ChatDep) -> TokenCount:
     """The estimate the usage block of an answer would start from (Gemini web counts none)."""
     call, _ = chat_call(body)
-    return TokenCount(input_tokens=chat.count_tokens(caller, call))
+    return TokenCount(input_tokens=await chat.count_tokens(caller, call))

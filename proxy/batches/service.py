@@ -45,7 +45,7 @@ class BatchService:
         if len(prompts) > self.max_prompts:
             raise BadRequest(f"at most {self.max_prompts} prompts per batch, got {len(prompts)}")
         model = self.models.resolve_image(request.model, prompts[0], None)
-        self.admission.admit(caller, model, max(len(p) for p in prompts))
+        await self.admission.admit(caller, model, max(len(p) for p in prompts))
         params = BatchTaskParams(
             model=model, response_type=request.response_type, base_url=caller.base_url
         )

@@ -26,23 +26,23 @@ class ChatService:
         self.models = models
         self.upstream = upstream
 
-    def admit(self, caller: Caller, call: ChatCall, *, upstream: bool = True) -> str:
+    async def admit(self, caller: Caller, call: ChatCall, *, upstream: bool = True) -> str:
         """Admit `caller` for `call`; returns the public model it will be answered by."""
         model = self.models.resolve(call.model)
-        self.admission.admit(caller, model, call.prompt_chars(), upstream=upstream)
+        await self.admission.admit(caller, model, call.prompt_chars(), upstream=upstream)
         return model
 
-    def count_tokens(self, caller: Caller, call: ChatCall) -> int:
+    async def count_tokens(self, caller: Caller, call: ChatCall) -> int:
         """The prompt tokens the usage block of an answer to `call` would report (an
         estimate: Gemini web counts none). Asks Gemini web nothing."""
-        model = self.admit(caller, call, upstream=False)
+        model = await self.admit(caller, call, upstream=False)
         try:
             return prompt_tokens(call.messages, call.router_kwargs(model, stream=False))
         except ValueError as exc:
             raise BadRequest(str(exc)) from None
 
     async def complete(self, caller: Caller, call: ChatCall) -> ModelResponse:
-        model = self.admit(caller, call)
+        model = await self.admit(caller, call)
         response = await self.upstream.chat(call.router_kwargs(model, stream=False))
         if call.json_answer is None:
             return response
@@ -70,5 +70,5 @@ class ChatService:
     async def stream(self, caller: Caller, call: ChatCall) -> AsyncIterator[ModelResponseStream]:
         """A stream whose first chunk has arrived: a failure before it raises here, so the
         client still gets a real HTTP status."""
-        model = self.admit(caller, call)
+        model = await self.admit(caller, call)
         return await self.upstream.chat_stream(call.router_kwargs(model, stream=True))

@@ -11,6 +11,10 @@ from proxy.core.config import CONFIG_ENV, ConfigError, Settings, config_file, lo
 from proxy.core.version import PACKAGE_VERSION
 
 logger = logging.getLogger("proxy.serve")
+MULTIPLIED_LIMITS = (
+    "gemini-proxy: --workers above 1 needs redis.url in the config: without Redis each worker "
+    "keeps its own account limits, so they would multiply by the number of workers"
+)
 
 
 def serve(config: str | None, host: str | None, port: int | None, workers: int) -> int:
@@ -29,6 +33,9 @@ def serve(config: str | None, host: str | None, port: int | None, workers: int) 
         level=settings.server.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if workers > 1 and settings.redis.url is None:
+        print(MULTIPLIED_LIMITS, file=sys.stderr)
+        return 2
     host = host or settings.server.host
     port = port or settings.server.port
     logger.info("%s", startup_summary(settings, source, host, port))

@@ -7,14 +7,16 @@ any other work, so no use case can reach the upstream without passing it.
 """
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from starlette.requests import Request
 
 from proxy.core.config import Settings
-from proxy.core.errors import BadRequest, RateLimited
-from proxy.core.limits import ClientLimiter, client_ip
+from proxy.core.errors import BadRequest, RateLimited, ServiceUnavailable
+from proxy.core.limits import ClientLimiter, Decision, client_ip
 from proxy.core.metrics import Metrics
 from proxy.core.models import ModelCatalog
+from proxy.core.shared.store import SharedStateDown
 
 
 @dataclass
@@ -28,12 +30,28 @@ class Caller:
     """The public model it was admitted for; request metrics label by it."""
 
 
+class ClientLimits(Protocol):
+    """Decides the per-client limits: in this process, or shared through Redis."""
+
+    async def check(self, ip: str, model: str) -> Decision: ...
+
+
+class InProcessLimits:
+    """This process's `ClientLimiter` behind the awaitable `ClientLimits` interface."""
+
+    def __init__(self, limiter: ClientLimiter) -> None:
+        self.limiter = limiter
+
+    async def check(self, ip: str, model: str) -> Decision:
+        return self.limiter.check(ip, model)
+
+
 class Admission:
     def __init__(
         self,
         settings: Settings,
         models: ModelCatalog,
-        limiter: ClientLimiter,
+        limiter: ClientLimits,
         metrics: Metrics,
     ) -> None:
         self.limits = settings.limits.client
@@ -54,10 +72,11 @@ class Admission:
         request.state.caller = caller
         return caller
 
-    def admit(
+    async def admit(
         self, caller: Caller, model: str, prompt_chars: int = 0, *, upstream: bool = True
     ) -> None:
-        """Let `caller` in for `model` (a resolved public id), or raise 400 / 429.
+        """Let `caller` in for `model` (a resolved public id), or raise 400 / 429 (503 when
+        shared limits cannot be confirmed and fail closed).
 
         `upstream=False`: the use case asks Gemini web nothing (token counts), so it spends
         none of the caller's quota or model interval."""
@@ -68,7 +87,13 @@ class Admission:
             )
         if not (self.limits.enabled and upstream):
             return
-        decision = self.limiter.check(caller.ip, model)
+        try:
+            decision = await self.limiter.check(caller.ip, model)
+        except SharedStateDown:
+            self.metrics.limiter_rejections.labels("shared_state_unavailable").inc()
+            raise ServiceUnavailable(
+                "Client limits cannot be checked: Redis is unreachable"
+            ) from None
         if not decision.allowed:
             self.metrics.limiter_rejections.labels(decision.reason or "client").inc()
             raise RateLimited(decision.detail, retry_after=decision.retry_after)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from providers.gemini_web import AccountSettings, GeminiWebSettings
 from proxy.core.catalogue import DEFAULT_IMAGE_MODEL, DEFAULT_MODEL, default_model_list
 from proxy.core.limits import LimitsSettings
+from proxy.core.shared import RedisSettings
 from proxy.jobs import DatabaseConfig, JobsConfig
 
 ENV_PREFIX = "os.environ/"
@@ -161,6 +162,8 @@ class Settings(BaseModel):
     """Where batch jobs are kept."""
     jobs: JobsConfig = JobsConfig()
     """Batch image jobs and their background worker."""
+    redis: RedisSettings = RedisSettings()
+    """Redis shared by several replicas (limits, leases, cooldowns); off without a url."""
     default_model: str = DEFAULT_MODEL
     """Chat model used when a request names none; must be a model_name of model_list."""
     model_list: list[Deployment] = Field(default_factory=lambda: _deployments(default_model_list()))

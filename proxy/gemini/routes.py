@@ -129,7 +129,7 @@ async def count_tokens(
 ) -> CountTokensResponse:
     """The estimate the usage block of an answer would start from (Gemini web counts none)."""
     call = chat_call(body.as_generate_request(), model)
-    return CountTokensResponse(total_tokens=chat.count_tokens(caller, call))
+    return CountTokensResponse(total_tokens=await chat.count_tokens(caller, call))
 
 
 async def list_models(status: StatusDep) -> GoogleModelList:

@@ -108,7 +108,7 @@ class ImageService:
         self.storage_kind = storage_kind
         self.metrics = metrics
 
-    def admit(self, caller: Caller, order: ImageOrder) -> Drawing:
+    async def admit(self, caller: Caller, order: ImageOrder) -> Drawing:
         """Check the order and admit `caller`; the drawing it asks for."""
         if not order.prompt.strip():
             raise BadRequest("prompt must not be empty")
@@ -118,7 +118,7 @@ class ImageService:
             raise BadRequest("image is required")
         references = [self._checked_reference(data) for data in order.references]
         model = self.models.resolve_image(order.model, order.prompt, order.size)
-        self.admission.admit(caller, model, len(order.prompt))
+        await self.admission.admit(caller, model, len(order.prompt))
         return Drawing(
             model=model, prompt=order.prompt, count=order.count, references=references,
             want_url=order.want_url, base_url=caller.base_url,
@@ -126,7 +126,7 @@ class ImageService:
 
     async def create(self, caller: Caller, order: ImageOrder) -> list[ImageResult]:
         """Images for one client request, recorded as a task (closed however it ends)."""
-        drawing = self.admit(caller, order)
+        drawing = await self.admit(caller, order)
         task = await self.jobs.create_single_task(
             drawing.prompt, {"model": drawing.model, "count": drawing.count}
         )

@@ -1,4 +1,7 @@
-"""Metrics read from live state at scrape time: accounts, their pools and pacing, job tasks."""
+"""Metrics read from live state at scrape time: accounts, their pools and pacing, job tasks.
+
+With Redis the pools, pacing and tasks are shared figures, the same on every replica; the
+accounts' health is this replica's own view, so it carries a `replica` label."""
 
 import time
 from collections.abc import Iterator
@@ -12,9 +15,12 @@ from proxy.accounts.gate import AccountLimits
 
 
 class LiveState(Collector):
-    def __init__(self, accounts: AccountPool, gate: AccountLimits) -> None:
+    def __init__(
+        self, accounts: AccountPool, gate: AccountLimits, replica: str | None = None
+    ) -> None:
         self.accounts = accounts
         self.gate = gate
+        self.replica = replica
         self.tasks: dict[str, int] = {}
         """Job tasks by state, refreshed by the /metrics route before each scrape (the store
         is async, a collector is not)."""
@@ -67,61 +73,65 @@ class LiveState(Collector):
         yield from (size, in_use, queued)
 
     def _accounts(self) -> Iterator[Metric]:
+        own = ["replica"] if self.replica else []
+        mine = [self.replica] if self.replica else []
         valid = GaugeMetricFamily(
             "gemini_proxy_account_cookie_valid",
             "1 when the account's cookies work",
-            labels=["account"],
+            labels=["account", *own],
         )
         since = GaugeMetricFamily(
             "gemini_proxy_account_seconds_since_rotation",
-            "Seconds since the cookies were last rotated (or first accepted)", labels=["account"],
-        )  # fmt: skip
+            "Seconds since the cookies were last rotated (or first accepted)",
+            labels=["account", *own],
+        )
         rotations = CounterMetricFamily(
             "gemini_proxy_account_rotations",
             "Cookie rotations by result",
-            labels=["account", "result"],
+            labels=["account", "result", *own],
         )
         errors = CounterMetricFamily(
             "gemini_proxy_account_errors", "Upstream failures by account and reason",
-            labels=["account", "reason"],
+            labels=["account", "reason", *own],
         )  # fmt: skip
         state = GaugeMetricFamily(
             "gemini_proxy_account_state", "1 for the state each account is in",
-            labels=["account", "state"],
+            labels=["account", "state", *own],
         )  # fmt: skip
         cooldown = GaugeMetricFamily(
             "gemini_proxy_account_cooldown_seconds",
-            "Seconds until a cooling account returns to rotation", labels=["account"],
+            "Seconds until a cooling account returns to rotation", labels=["account", *own],
         )  # fmt: skip
         stalled = GaugeMetricFamily(
             "gemini_proxy_account_rotation_stalled",
             "1 when cookie rotation keeps answering without a new __Secure-1PSIDTS",
-            labels=["account"],
+            labels=["account", *own],
         )  # fmt: skip
         failovers = CounterMetricFamily(
             "gemini_proxy_account_failovers",
-            "Requests an account failed that moved on to another account", labels=["account"],
+            "Requests an account failed that moved on to another account", labels=["account", *own],
         )  # fmt: skip
         model_changes = CounterMetricFamily(
             "gemini_proxy_account_model_changes",
-            "Times an account's published models changed", labels=["account"],
+            "Times an account's published models changed", labels=["account", *own],
         )  # fmt: skip
         now = time.time()
         for account in self.accounts:
             name, health, current = account.name, account.health, account.state
-            valid.add_metric([name], 1.0 if health.cookie_valid else 0.0)
-            since.add_metric([name], now - (health.last_minted_at or health.cookies_since))
+            valid.add_metric([name, *mine], 1.0 if health.cookie_valid else 0.0)
+            since.add_metric([name, *mine], now - (health.last_minted_at or health.cookies_since))
             for result, count in health.rotations.items():
-                rotations.add_metric([name, result], count)
+                rotations.add_metric([name, result, *mine], count)
             for reason, count in health.errors.items():
-                errors.add_metric([name, reason], count)
+                errors.add_metric([name, reason, *mine], count)
             current.usable(now)  # a cooldown that is over shows as ready
             for option in State:
-                state.add_metric([name, option.value], 1.0 if current.state is option else 0.0)
+                is_it = 1.0 if current.state is option else 0.0
+                state.add_metric([name, option.value, *mine], is_it)
             left = (current.until or now) - now if current.state is State.COOLING else 0.0
-            cooldown.add_metric([name], max(0.0, left))
-            stalled.add_metric([name], 1.0 if health.rotation_stalled else 0.0)
-            failovers.add_metric([name], current.failovers)
-            model_changes.add_metric([name], health.model_changes)
+            cooldown.add_metric([name, *mine], max(0.0, left))
+            stalled.add_metric([name, *mine], 1.0 if health.rotation_stalled else 0.0)
+            failovers.add_metric([name, *mine], current.failovers)
+            model_changes.add_metric([name, *mine], health.model_changes)
         yield from (valid, since, rotations, errors, state, cooldown, stalled)
         yield from (failovers, model_changes)

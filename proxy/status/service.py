@@ -94,18 +94,21 @@ class StatusService:
         jobs: JobStore,
         pipeline: Pipeline,
         metrics: Metrics,
+        replica: str | None = None,
     ) -> None:
+        """`replica`: this process's id among replicas sharing their limits (metrics label)."""
         self.settings = settings
         self.accounts = accounts
         self.gate = gate
         self.jobs = jobs
         self.pipeline = pipeline
         self.metrics = metrics
-        self.live = LiveState(accounts, gate)
+        self.live = LiveState(accounts, gate, replica)
         self.started_at = time.time()
         metrics.watch(self.live)
 
     async def health(self) -> Health:
+        await self.gate.refresh()
         pacing = self.gate.pacing_stats
         pool = self.gate.pool_stats
         now = self.accounts.now()
@@ -204,4 +207,5 @@ class StatusService:
     async def metrics_text(self) -> bytes:
         """Prometheus exposition; job task counts are read first (the store is async)."""
         self.live.tasks = await self.jobs.task_stats()
+        await self.gate.refresh()
         return self.metrics.render()

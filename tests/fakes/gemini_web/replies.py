@@ -105,6 +105,8 @@ class FakeRequest:
     temporary: bool
     gem_id: str | None
     inner: tuple[Any, ...] = field(repr=False)
+    received_at: float = 0.0
+    """`time.monotonic()` when the fake received the call."""
 
     @property
     def cid(self) -> str:

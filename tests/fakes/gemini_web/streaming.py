@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import mimetypes
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,6 +62,7 @@ def decode(call: Call) -> FakeRequest:
     model_id = json.loads(header)[4] if header else None
     files = tuple(_uploaded(call.control, ref) for ref in (message[3] or ()))
     return FakeRequest(
+        received_at=time.monotonic(),
         prompt=message[0],
         model_id=model_id,
         model=call.control.catalogue_for(call.psid).find(model_id),

@@ -1,0 +1,57 @@
+"""Redis stopped mid-run: each limit keeps its configured fail mode, and the proxy recovers by
+itself once Redis is back (a private redis-server, killed and restarted on its port)."""
+
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.live import LiveServer, poll, settings_for_fake
+from tests.redis_server import PrivateRedis
+
+ACCOUNTS_DOWN = "Account limits cannot be checked: Redis is unreachable"
+CLIENTS_DOWN = "Client limits cannot be checked: Redis is unreachable"
+
+
+def chat(url: str) -> httpx.Response:
+    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}
+    return httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30)
+
+
+@pytest.mark.parametrize(
+    ("accounts", "clients", "while_down"),
+    [
+        ("closed", "open", (503, ACCOUNTS_DOWN)),  # the defaults
+        ("open", "closed", (503, CLIENTS_DOWN)),
+        ("open", "open", (200, None)),  # each replica on its own limits meanwhile
+    ],
+)
+def test_fail_mode_holds_while_redis_is_down_and_service_recovers(
+    fake_gemini: FakeGeminiWeb,
+    tmp_path: Path,
+    private_redis: PrivateRedis,
+    accounts: str,
+    clients: str,
+    while_down: tuple[int, str | None],
+) -> None:
+    settings = settings_for_fake(
+        str(tmp_path),
+        limits={"client": {"enabled": True, "model_interval_seconds": 0}},
+        redis={
+            "url": private_redis.url,
+            "timeout_seconds": 0.5,
+            "fail_mode": {"accounts": accounts, "clients": clients},
+        },
+    )
+    with LiveServer(settings) as server:
+        assert chat(server.url).status_code == 200
+        private_redis.stop()
+        down = chat(server.url)
+        assert down.status_code == while_down[0], down.text
+        if while_down[1] is not None:
+            assert down.json()["detail"] == while_down[1]
+        assert httpx.get(f"{server.url}/health").status_code == 200
+        private_redis.start()
+        poll(lambda: chat(server.url).status_code == 200, "service once Redis is back", 10)
+    assert fake_gemini.errors == []
