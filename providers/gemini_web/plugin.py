@@ -173,8 +173,12 @@ class GeminiWebLLM(CustomLLM):
 
     def _fail(self, exc: Exception, model: str, account: Account | None) -> GeminiWebError:
         error = map_exception(exc, model)
-        if account is not None and not isinstance(exc, GeminiWebError):
-            account.record_failure(error)
+        if account is None or isinstance(exc, GeminiWebError):
+            return error
+        if account.record_failure(error) and account.state.until is not None:
+            # The account's own cooldown, for clients and for the replicas' shared cooldown.
+            left = account.state.until - self.accounts.now()
+            error.headers["retry-after"] = str(max(1, round(left)))
         return error
 
     async def _generate(
