@@ -10,6 +10,7 @@ from postprocess import Pipeline, PipelineConfigError, build_storage
 from proxy.accounts import routes as admin
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
+from proxy.console import routes as console
 from proxy.core.clock import Clock, SystemClock
 from proxy.core.config import ConfigError, Settings, load_settings
 from proxy.core.handlers import install_error_handlers
@@ -63,6 +64,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)
+    app.include_router(console.router)
     return app
 
 
