@@ -13,15 +13,23 @@ import pytest
 from providers.gemini_web.chromium import CHROMIUM_ARGS, find_chromium
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
+def require_browser() -> str:
+    """Chromium's path; skips the test, saying why, when Playwright or Chromium is missing."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright  # noqa: F401
     except ImportError:
         pytest.skip("playwright is not installed: pip install -e '.[test]'")
     executable = find_chromium()
     if executable is None:
         pytest.skip("no Chromium found: apt-get install chromium (Debian's package)")
+    return executable
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    executable = require_browser()
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=list(CHROMIUM_ARGS))
         yield browser
