@@ -12,6 +12,7 @@ from proxy.accounts import routes as admin
 from proxy.anthropic import routes as anthropic
 from proxy.batches import routes as batches
 from proxy.chat import routes as chat
+from proxy.console import routes as console
 from proxy.core.clock import Clock, SystemClock
 from proxy.core.config import ConfigError, Settings, load_settings
 from proxy.core.handlers import install_error_handlers
@@ -76,6 +77,7 @@ def create_app(
         app.include_router(module.router)
     app.include_router(status.open_router)
     app.include_router(files.router)
+    app.include_router(console.router)
     return app
 
 

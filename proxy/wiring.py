@@ -11,6 +11,7 @@ from litellm.llms.custom_llm import CustomLLM
 
 from postprocess import Pipeline, Storage
 from providers.gemini_web import PROVIDER_NAME, GeminiWebLLM
+from proxy.accounts.browser import browser_refresh
 from proxy.accounts.service import AccountService, open_accounts
 from proxy.batches.service import BatchService
 from proxy.chat.service import ChatService
@@ -93,6 +94,8 @@ async def wired(
         if not len(accounts):
             logger.warning("no Gemini web account configured: set GEMINI_SECURE_1PSID or accounts:")
         accounts.start()
+        if settings.gemini_web.browser_refresh.enabled:
+            await stack.enter_async_context(browser_refresh(accounts, settings))
         chat = ChatService(admission, models, upstream)
         responses = ResponsesService(chat, stored_responses)
         yield Wiring(admission, chat, images, batches, status, account_service, responses)

@@ -5,4 +5,5 @@ pytest_plugins = [
     "tests.databases",
     "tests.s3",
     "tests.redis_server",
+    "tests.browser",
 ]

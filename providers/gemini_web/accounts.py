@@ -23,6 +23,7 @@ import gemini_webapi
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import AvailableModel
 from gemini_webapi.utils import rotate_1psidts
+from pydantic import SecretStr
 
 from .errors import GeminiWebError, map_exception
 from .settings import AccountSettings, GeminiWebSettings
@@ -179,9 +180,7 @@ class Account:
         self.health.last_rotation_at = self.now()
         if result == "minted" and after:
             self.health.unminted_in_a_row = 0
-            self.health.last_good_at = self.health.last_minted_at = self.now()
-            self.settings = self.settings.model_copy(update={"secure_1psidts": after})
-            await events.cookies_rotated(self.name, after)
+            await self.adopt_psidts(after, events)
         elif result == "unchanged":
             self.health.unminted_in_a_row += 1
             if self.health.rotation_stalled:
@@ -192,6 +191,15 @@ class Account:
                     self.name,
                 )
         return result
+
+    async def adopt_psidts(self, psidts: str, events: AccountEvents) -> None:
+        """A `__Secure-1PSIDTS` newly minted for this account (by rotation or a browser page
+        load): used from now on, by the live client too, and handed to `events` to keep."""
+        self.health.last_good_at = self.health.last_minted_at = self.now()
+        self.settings = self.settings.model_copy(update={"secure_1psidts": SecretStr(psidts)})
+        if self._client is not None and _psidts(self._client) != psidts:
+            self._client.cookies.set("__Secure-1PSIDTS", psidts, domain=".google.com", secure=True)
+        await events.cookies_rotated(self.name, psidts)
 
     async def replace(self, settings: AccountSettings) -> None:
         """New cookies (or proxy): a fresh client on next use, and back into rotation."""

@@ -29,6 +29,25 @@ class UrlFetchSettings(BaseModel):
     """Deadline for one URL, every redirect and byte included."""
 
 
+class BrowserRefreshSettings(BaseModel):
+    """`gemini_web.browser_refresh`: keep sessions alive by loading gemini.google.com/app in a
+    headless Chromium profile per account, whose own script rotates `__Secure-1PSIDTS`."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    enabled: bool = False
+    """Needs Debian's `chromium` and Playwright (`pip install 'gemini-proxy[browser]'`)."""
+    interval: float = Field(default=1080.0, ge=300)
+    """Seconds between two page loads of an account, jittered by 120 s, never on the minute."""
+    timeout: float = Field(default=60.0, gt=0)
+    """Deadline of one page load, the page's own requests included."""
+    chromium: str | None = None
+    """Chromium executable; unset: /usr/bin/chromium or `chromium` on PATH."""
+    ignore_certificate_spki: list[str] = []
+    """Base64 SHA-256 SPKI hashes Chromium accepts without validation (a TLS-inspecting proxy
+    in between); empty: certificates are checked strictly."""
+
+
 class GeminiWebSettings(BaseModel):
     """How the provider drives `gemini_webapi` clients."""
 
@@ -58,3 +77,5 @@ class GeminiWebSettings(BaseModel):
     """How client URLs (images, files) are fetched."""
     log_level: str = "WARNING"
     """Level at which gemini_webapi's loguru output is forwarded into standard logging."""
+    browser_refresh: BrowserRefreshSettings = BrowserRefreshSettings()
+    """Optional keep-alive by a real browser page load (off by default)."""

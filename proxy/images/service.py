@@ -136,7 +136,7 @@ class ImageService:
             # A client that hangs up cancels us: the row must still be closed.
             await asyncio.shield(self.jobs.finish_single(task, error=_reason_of(exc)))
             raise
-        await self.jobs.finish_single(task, result={"images": len(results)})
+        await self.jobs.finish_single(task, result=_task_result(results))
         return results
 
     async def render(self, drawing: Drawing) -> list[ImageResult]:
@@ -206,6 +206,16 @@ class ImageService:
             revised_prompt=revised,
             watermark=dict(result.report.get("watermark", {})),
         )
+
+
+def _task_result(results: list[ImageResult]) -> dict[str, object]:
+    """What the task row keeps of a request (the console lists it): per image, its URL when
+    stored and the watermark outcome (the layout removed, or none detected)."""
+    return {
+        "images": len(results),
+        "urls": [r.url for r in results],
+        "watermark": [r.watermark for r in results],
+    }
 
 
 def _reason_of(exc: BaseException) -> str:

@@ -189,6 +189,21 @@ class JobStore:
         return finished.rowcount == 1
 
     @_in_thread
+    def recent_singles(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Single image requests, newest first: id, prompt, params, state, result, error and
+        when each was created and finished."""
+        columns = (TASKS.c.id, TASKS.c.prompt, TASKS.c.params, TASKS.c.state, TASKS.c.result,
+                   TASKS.c.error, TASKS.c.created_at, TASKS.c.finished_at)  # fmt: skip
+        query = (
+            select(*columns)
+            .where(TASKS.c.kind == TaskKind.SINGLE)
+            .order_by(TASKS.c.created_at.desc())
+            .limit(limit)
+        )
+        with self._db.read() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    @_in_thread
     def task_stats(self) -> dict[str, int]:
         """Tasks of every kind by state, for /health: pending, processing, completed, failed,
         cancelled (our addition) and total."""

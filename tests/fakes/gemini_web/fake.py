@@ -50,6 +50,12 @@ class FakeGeminiWeb(Control):
         return str(self._tls.ca_path)
 
     @property
+    def server_spki(self) -> str:
+        """The fake certificate's SPKI hash, for browsers that take no CA file (Chromium)."""
+        assert self._tls is not None, "FakeGeminiWeb not started"
+        return self._tls.server_spki
+
+    @property
     def env(self) -> dict[str, str]:
         """Variables that route a process's HTTPS through the fake and make it trust its CA.
 

@@ -25,10 +25,18 @@ SESSION_ID = "-1234567890123456789"
 PUSH_ID = "feeds/fakepushid123"
 
 # What the client's regexes look for in `/app` (spec 3.2); a page without them fails the attempt.
+# Like Google's, the page's own script rotates the session: in a browser it calls RotateCookies,
+# whose `Set-Cookie` brings a fresh `__Secure-1PSIDTS`. A client that only reads the HTML (the
+# library, which sends the same navigation headers as Chrome) runs no script and mints nothing.
+ROTATE_SCRIPT = (
+    'fetch("https://accounts.google.com/RotateCookies", {method: "POST", mode: "no-cors", '
+    'credentials: "include", body: \'[000,"-0000000000000000000"]\'});'
+)
 APP_PAGE = (
     "<!doctype html><html><head><script>window.WIZ_global_data = "
     f'{{"SNlM0e": "{ACCESS_TOKEN}", "cfb2h": "{BUILD_LABEL}", "FdrFJe": "{SESSION_ID}", '
-    f'"TuX5cc": "en", "qKIAYe": "{PUSH_ID}"}};</script></head><body>Gemini</body></html>'
+    f'"TuX5cc": "en", "qKIAYe": "{PUSH_ID}"}};</script><script>{ROTATE_SCRIPT}</script>'
+    "</head><body>Gemini</body></html>"
 )
 SIGNED_OUT_PAGE = "<!doctype html><html><body>Sign in to continue to Gemini</body></html>"
 
