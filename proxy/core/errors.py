@@ -32,6 +32,8 @@ class ProxyError(Exception):
     openai_type: ClassVar[str] = "server_error"
     code: ClassVar[str] = "internal_error"
     google_status: ClassVar[str] = "INTERNAL"
+    retryable: bool = True
+    """False: the upstream said another try would fail the same way."""
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(message)
