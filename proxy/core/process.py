@@ -75,8 +75,13 @@ def _environment(name: str, value: str) -> Iterator[None]:
 @contextmanager
 def library_environment(cookie_dir: Path, log_level: str) -> Iterator[None]:
     """gemini_webapi's cookie cache in `cookie_dir` (its default, /tmp/gemini_webapi, is shared
-    by every user of the machine) and its log lines forwarded at `log_level`."""
+    by every user of the machine) and its log lines forwarded at `log_level`.
+
+    The library names each cache file after the whole `__Secure-1PSID`, so even a listing of
+    the folder gives the account away: the folder is made private to us on every start, also
+    when it already existed with wider rights."""
     cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cookie_dir.chmod(0o700)
     with _environment(COOKIE_PATH_ENV, str(cookie_dir.resolve())):
         sink = bridge_library_logs(log_level)
         try:

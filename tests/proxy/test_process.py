@@ -59,3 +59,12 @@ def test_what_an_app_sets_is_undone_when_it_stops(
     assert litellm.drop_params is drop_params_before
     assert COOKIE_PATH_ENV not in os.environ
     assert not library_line_reaches_logging(caplog)
+
+
+def test_the_cookie_cache_folder_is_private_even_if_it_existed(tmp_path: Path) -> None:
+    # Cache file names hold the whole __Secure-1PSID: nobody else may even list the folder.
+    cookies = tmp_path / "cookies"
+    cookies.mkdir(mode=0o755)
+    cookies.chmod(0o755)
+    with LiveServer(settings(tmp_path)):
+        assert cookies.stat().st_mode & 0o777 == 0o700
