@@ -70,6 +70,7 @@ async def wired(
         upstream = Upstream(
             router, settings.limits.retry, clock, metrics,
             prepare=url_inliner(settings.gemini_web),
+            request_timeout=settings.gemini_web.request_timeout,
         )  # fmt: skip
         models = ModelCatalog(settings, frozenset(router.model_names))
         admission = Admission(settings, models, limits.clients, metrics)

@@ -91,13 +91,26 @@ class Account:
         self.last_used = 0.0
         self._client: GeminiClient | None = None
         self._init_lock = asyncio.Lock()
+        self._exit = asyncio.Event()
 
     @property
     def name(self) -> str:
         return self.settings.name
 
-    async def client(self) -> GeminiClient:
-        """A running client, initialised under our own timeout (the library's can deadlock)."""
+    def exit_signal(self) -> asyncio.Event:
+        """Set when the account next leaves rotation (cooling, expired, disabled, removed):
+        requests waiting for its turn then move on at once."""
+        return self._exit
+
+    def signal_exit(self) -> None:
+        self._exit.set()
+        self._exit = asyncio.Event()
+
+    async def client(self, timeout: float | None = None) -> GeminiClient:
+        """A running client. Its session is started (GET /app and a dozen RPCs) only when it
+        has none: at first use, and after the library closed it on an error. That start runs
+        under our own timeout (the library's can deadlock), `init_timeout` or `timeout` if
+        shorter."""
         async with self._init_lock:
             if self._client is None:
                 psidts = self.settings.secure_1psidts
@@ -107,6 +120,9 @@ class Account:
                     proxy=self.settings.proxy,
                 )
             client = self._client
+            if client.client is not None:  # the session is live
+                return client
+            limit = self.options.init_timeout if timeout is None else timeout
             try:
                 await asyncio.wait_for(
                     client.init(
@@ -114,7 +130,7 @@ class Account:
                         auto_refresh=False,
                         watchdog_timeout=self.options.idle_timeout,
                     ),
-                    self.options.init_timeout,
+                    min(self.options.init_timeout, limit),
                 )
             except BaseException as exc:
                 # A timed-out init may hold the library's lock forever: start afresh next time.
@@ -152,9 +168,12 @@ class Account:
         self.health.last_error = error.message
         if error.reason == "auth":
             self.health.cookie_valid = False
-        return self.state.failed(
+        taken_out = self.state.failed(
             error, self.now(), self.options.usage_limit_cooldown, self.options.block_cooldown
         )
+        if taken_out:
+            self.signal_exit()
+        return taken_out
 
     def models(self) -> list[AvailableModel]:
         """The models this account publishes (empty before init or for a rejected account)."""
@@ -310,10 +329,12 @@ class AccountPool:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
         if account is not None:
+            account.signal_exit()
             await account.close()
 
     def disable(self, name: str) -> None:
         self._accounts[name].state.disable(self.now())
+        self._accounts[name].signal_exit()
 
     def enable(self, name: str) -> None:
         self._accounts[name].state.enable(self.now())

@@ -18,11 +18,21 @@ class GeminiWebError(CustomLLMError):
     """A provider failure with a status, a client-safe message and optional headers."""
 
     def __init__(
-        self, status_code: int, message: str, retry_after: float | None = None, reason: str = ""
+        self,
+        status_code: int,
+        message: str,
+        retry_after: float | None = None,
+        reason: str = "",
+        *,
+        retryable: bool = True,
     ) -> None:
         super().__init__(status_code=status_code, message=message)  # type: ignore[no-untyped-call]
         self.reason = reason or str(status_code)
         self.headers = {"retry-after": str(round(retry_after))} if retry_after else {}
+        if not retryable:
+            # Another try would fail the same way: the header OpenAI's clients honour, which
+            # litellm hands on to the caller with our other headers.
+            self.headers["x-should-retry"] = "false"
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,7 @@ async def download_images(client: GeminiClient, output: ModelOutput) -> list[byt
             422,
             f"Gemini web answered without an image: {said or '(empty reply)'}",
             reason="no_image",
+            retryable=False,  # the same prompt mostly gets the same refusal again
         )
     session = client.client
     if session is None:

@@ -35,7 +35,7 @@ from .attachments import attachment_files
 from .deadline import Inflight
 from .errors import GeminiWebError, map_exception
 from .fetch import SafeFetcher
-from .gate import AccountGate, OpenGate
+from .gate import AccountGate, OpenGate, enter_gate
 from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
@@ -91,6 +91,15 @@ class GeminiWebLLM(CustomLLM):
             raise GeminiWebError(400, "The prompt is empty", reason="bad_prompt")
         return prompt, tools
 
+    def _deadline(self, params: dict[str, Any]) -> float:
+        """When this call must have ended (loop time): `request_timeout` from now, or sooner
+        when the caller has less left (`time_left`, the request's retries included)."""
+        seconds = self.accounts.options.request_timeout
+        time_left = params.get("time_left")
+        if isinstance(time_left, int | float):
+            seconds = min(seconds, time_left)
+        return _now() + seconds
+
     def _next_account(
         self, params: dict[str, Any], tried: set[str], last: GeminiWebError | None
     ) -> Account:
@@ -124,19 +133,26 @@ class GeminiWebLLM(CustomLLM):
         tools: ToolSpec | None,
         params: dict[str, Any],
         account: Account,
+        deadline: float,
     ) -> AsyncIterator[_Turn]:
-        """One generation on `account`; failures leave as `GeminiWebError`."""
-        client = await account.client()
-        try:
-            web_model = resolve_web_model(client, params.get("web_model"), model)
-        except GeminiWebError as exc:
-            account.record_failure(exc)
-            raise
+        """One generation on `account` within the account's gate (its session's start too,
+        when it needs one), by `deadline` (loop time); failures leave as `GeminiWebError`."""
+        exit_signal = account.exit_signal()  # taken before any wait, so no exit is missed
         options = self.accounts.options
-        inflight = Inflight(options.abandon_grace, client.close)
         async with attachment_files(prompt.attachments, self.fetcher) as files:
             gate = self.gate.hold(account.name)
-            await gate.__aenter__()
+            await enter_gate(gate, exit_signal, deadline)
+            try:
+                client = await account.client(timeout=deadline - _now())
+                web_model = self._web_model(client, params, model, account)
+            except Exception as exc:
+                error = self._fail(exc, model, account)
+                await gate.__aexit__(type(error), error, None)
+                raise error from None
+            except BaseException as exc:
+                await gate.__aexit__(type(exc), exc, exc.__traceback__)
+                raise
+            inflight = Inflight(options.abandon_grace, client.close)
             try:
                 thinking = bool(params.get("extended_thinking"))
                 yield _Turn(prompt, account, client, web_model, files, tools, inflight, thinking)
@@ -151,6 +167,16 @@ class GeminiWebLLM(CustomLLM):
             else:
                 await self._leave(gate, inflight, None)
                 account.succeeded()
+
+    @staticmethod
+    def _web_model(
+        client: GeminiClient, params: dict[str, Any], model: str, account: Account
+    ) -> AvailableModel | None:
+        try:
+            return resolve_web_model(client, params.get("web_model"), model)
+        except GeminiWebError as exc:
+            account.record_failure(exc)
+            raise
 
     async def _leave(
         self, gate: AbstractAsyncContextManager[None], inflight: Inflight, exc: BaseException | None
@@ -194,8 +220,7 @@ class GeminiWebLLM(CustomLLM):
         while the account's session is live (image downloads). An account that leaves
         rotation on the way hands the request to the next one."""
         options = self.accounts.options
-        clock = asyncio.get_running_loop()
-        deadline = clock.time() + options.request_timeout
+        deadline = self._deadline(params)
         prompt, tools = self._prepare(messages, params)
         prompt.attachments.extend(extra_files or [])
         tried: set[str] = set()
@@ -203,17 +228,17 @@ class GeminiWebLLM(CustomLLM):
         while True:
             account = self._next_account(params, tried, last)
             try:
-                async with self._turn(model, prompt, tools, params, account) as turn:
+                async with self._turn(model, prompt, tools, params, account, deadline) as turn:
                     if logging_obj is not None:
                         logging_obj.pre_call(input=turn.prompt.text, api_key="")
                     output = await turn.inflight.within(
                         turn.client.generate_content(
                             turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
                         ),
-                        deadline - clock.time(),
+                        deadline - _now(),
                     )
                     extra = (
-                        await turn.inflight.within(then(turn, output), deadline - clock.time())
+                        await turn.inflight.within(then(turn, output), deadline - _now())
                         if then
                         else None
                     )
@@ -261,7 +286,7 @@ class GeminiWebLLM(CustomLLM):
         **kwargs: Any,
     ) -> AsyncIterator[ModelResponseStream]:
         options = self.accounts.options
-        deadline = asyncio.get_running_loop().time() + options.request_timeout
+        deadline = self._deadline(optional_params)
         prompt, tools = self._prepare(messages, optional_params)
         tried: set[str] = set()
         last: GeminiWebError | None = None
@@ -271,7 +296,9 @@ class GeminiWebLLM(CustomLLM):
             reply = ReplyFilter(tools) if tools else None
             sent = False
             try:
-                async with self._turn(model, prompt, tools, optional_params, account) as turn:
+                async with self._turn(
+                    model, prompt, tools, optional_params, account, deadline
+                ) as turn:
                     if logging_obj is not None:
                         logging_obj.pre_call(input=turn.prompt.text, api_key="")
                     stream = turn.client.generate_content_stream(
@@ -280,9 +307,7 @@ class GeminiWebLLM(CustomLLM):
                     finished = False
                     try:
                         while True:
-                            left = min(
-                                options.idle_timeout, deadline - asyncio.get_running_loop().time()
-                            )
+                            left = min(options.idle_timeout, deadline - _now())
                             try:
                                 output = await turn.inflight.within(anext(stream), left)
                             except StopAsyncIteration:
@@ -386,6 +411,10 @@ class GeminiWebLLM(CustomLLM):
         ]
         response.created = int(time.time())
         return response
+
+
+def _now() -> float:
+    return asyncio.get_running_loop().time()
 
 
 def _as_bytes(image: Any) -> bytes:

@@ -34,6 +34,8 @@ class ProxyError(Exception):
     code: ClassVar[str] = "internal_error"
     google_status: ClassVar[str] = "INTERNAL"
     anthropic_type: ClassVar[str] = "api_error"
+    retryable: bool = True
+    """False: the upstream said another try would fail the same way."""
 
     def __init__(
         self,

@@ -7,6 +7,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from proxy.core.errors import BadRequest, ProxyError, error_for_status
 
@@ -50,13 +52,46 @@ def install_error_handlers(app: FastAPI) -> None:
         error = error_for_status(exc.status_code, str(exc.detail), headers=dict(exc.headers or {}))
         return error_response(request, error)
 
-    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-        # Type only: messages and tracebacks may carry request data or secrets.
-        logger.error("unhandled %s on %s %s", type(exc).__name__, request.method, request.url.path)
-        return error_response(request, ProxyError("Internal server error"))
-
     app.add_exception_handler(ProxyError, on_proxy_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
     app.add_exception_handler(ValidationError, on_model_error)
     app.add_exception_handler(HTTPException, on_http_error)
-    app.add_exception_handler(Exception, on_unexpected)
+    # Outermost of ours, so it also sees what the other middleware raise.
+    app.add_middleware(UnexpectedErrors)
+
+
+class UnexpectedErrors:
+    """Any other exception becomes a 500 in the route's dialect and ends here.
+
+    Starlette's handler for `Exception` answers, then raises on into the server, which logs
+    the traceback (request data included) and closes the keep-alive connection. Here it is
+    logged by type only and the connection stays usable. A response already under way cannot
+    be mended: it is left unfinished, so the server drops the connection rather than let the
+    client take a cut-off body for a whole one.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            # Type only: messages and tracebacks may carry request data or secrets.
+            logger.error(
+                "unhandled %s on %s %s", type(exc).__name__, scope["method"], scope["path"]
+            )
+            if not started:
+                error = ProxyError("Internal server error")
+                response = JSONResponse(error.body_for(HTTPConnection(scope)), status_code=500)
+                await response(scope, receive, send)

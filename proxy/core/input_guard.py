@@ -8,6 +8,7 @@ server, so nothing is logged as a traceback and the connection stays usable.
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from starlette.requests import HTTPConnection
@@ -46,6 +47,16 @@ def check_json(body: bytes, max_depth: int = MAX_DEPTH) -> None:
                 stack.append((item, f"{where}.{key}", depth + 1))
         elif isinstance(value, str) and _BAD_TEXT.search(value):
             raise BodyRefused(f"{where}: text holds a NUL character or a lone surrogate")
+
+
+def check_fields(fields: Mapping[str, str], where: str = "form") -> None:
+    """Raise `BodyRefused` naming the first form field whose name or value holds a NUL or a
+    lone surrogate: a multipart form's text gets the same check as a JSON body's."""
+    for name, value in fields.items():
+        if _BAD_TEXT.search(name):
+            raise BodyRefused(f"{where}: a field name holds a NUL or a lone surrogate")
+        if _BAD_TEXT.search(value):
+            raise BodyRefused(f"{where}.{name}: text holds a NUL character or a lone surrogate")
 
 
 def _is_json(scope: Scope) -> bool:

@@ -22,6 +22,15 @@ from providers.gemini_web import bridge_library_logs, unbridge_library_logs
 
 COOKIE_PATH_ENV = "GEMINI_COOKIE_PATH"
 _LIBRARY_LOGGERS = ("LiteLLM", "LiteLLM Router", "LiteLLM Proxy")
+# Lists litellm appends to: custom providers on first use, and each Router's callbacks.
+_LIBRARY_LISTS = (
+    "provider_list",
+    "_custom_providers",
+    "success_callback",
+    "failure_callback",
+    "_async_success_callback",
+    "_async_failure_callback",
+)
 
 # Held while an app runs: the one thing it may not share.
 _RUNNING = threading.Lock()
@@ -34,7 +43,7 @@ class ProcessTaken(RuntimeError):
 @contextmanager
 def _litellm_settings(values: dict[str, Any]) -> Iterator[None]:
     saved = {key: getattr(litellm, key) for key in values}
-    lists = {name: list(getattr(litellm, name)) for name in ("provider_list", "_custom_providers")}
+    lists = {name: list(getattr(litellm, name)) for name in _LIBRARY_LISTS}
     loggers = {
         name: (list(logging.getLogger(name).handlers), logging.getLogger(name).level)
         for name in _LIBRARY_LOGGERS
@@ -75,8 +84,13 @@ def _environment(name: str, value: str) -> Iterator[None]:
 @contextmanager
 def library_environment(cookie_dir: Path, log_level: str) -> Iterator[None]:
     """gemini_webapi's cookie cache in `cookie_dir` (its default, /tmp/gemini_webapi, is shared
-    by every user of the machine) and its log lines forwarded at `log_level`."""
+    by every user of the machine) and its log lines forwarded at `log_level`.
+
+    The library names each cache file after the whole `__Secure-1PSID`, so even a listing of
+    the folder gives the account away: the folder is made private to us on every start, also
+    when it already existed with wider rights."""
     cookie_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    cookie_dir.chmod(0o700)
     with _environment(COOKIE_PATH_ENV, str(cookie_dir.resolve())):
         sink = bridge_library_logs(log_level)
         try:

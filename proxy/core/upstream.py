@@ -43,12 +43,17 @@ def translate(exc: BaseException) -> ProxyError:
     match = _LITELLM_MESSAGE.match(str(getattr(exc, "message", exc)))
     message = match["message"].strip() if match else "upstream request failed"
     headers = getattr(exc, "litellm_response_headers", None) or {}
-    retry_after = headers.get("retry-after") if hasattr(headers, "get") else None
-    return error_for_status(status, message, parse_retry_after(retry_after))
+    if not hasattr(headers, "get"):
+        headers = {}
+    error = error_for_status(status, message, parse_retry_after(headers.get("retry-after")))
+    error.retryable = headers.get("x-should-retry") != "false"
+    return error
 
 
 def _status_of(exc: Exception) -> int | None:
-    return exc.status_code if isinstance(exc, ProxyError) else None
+    """The status the retry policy decides on; None (never retried) when the upstream said
+    another try would fail the same way."""
+    return exc.status_code if isinstance(exc, ProxyError) and exc.retryable else None
 
 
 def _retry_after_of(exc: Exception) -> float | None:
@@ -65,8 +70,13 @@ class Upstream:
         clock: Clock,
         metrics: Metrics,
         prepare: Prepare | None = None,
+        request_timeout: float | None = None,
     ) -> None:
         self.router = router
+        # Bounds a whole request, retries included. Each attempt is told the seconds left as
+        # `time_left`, which litellm hands to the provider in `optional_params` (its own
+        # `timeout` is overridden by stream timeouts).
+        self.request_timeout = request_timeout
         # Runs once per chat request, before any attempt (e.g. fetching client URLs).
         self.prepare = prepare
         self.retry = retry
@@ -91,16 +101,23 @@ class Upstream:
         self.metrics.upstream_seconds.labels(model, "ok").observe(time.perf_counter() - started)
         return result
 
-    async def _retrying(self, model: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _retrying(self, model: str, call: Callable[[float | None], Awaitable[T]]) -> T:
+        """`call(time_left)` retried; `time_left` is what the request has left (None: no bound)."""
         attempts: list[Attempt] = []
+        deadline = None if self.request_timeout is None else self.clock.now() + self.request_timeout
+
+        def left() -> float | None:
+            return None if deadline is None else max(0.0, deadline - self.clock.now())
+
         try:
             return await call_with_retry(
-                lambda: self._attempt(model, call),
+                lambda: self._attempt(model, lambda: call(left())),
                 policy=self.retry,
                 clock=self.clock,
                 status_of=_status_of,
                 retry_after_of=_retry_after_of,
                 attempts=attempts,
+                deadline=deadline,
             )
         finally:
             for attempt in attempts:
@@ -113,16 +130,21 @@ class Upstream:
     async def chat(self, request: dict[str, Any]) -> ModelResponse:
         request = await self._prepared(request)
         return await self._retrying(
-            request["model"], lambda: self.router.acompletion(**request, stream=False)
+            request["model"],
+            lambda time_left: self.router.acompletion(**request, stream=False, time_left=time_left),
         )
 
     async def image_generation(self, request: dict[str, Any]) -> ImageResponse:
         return await self._retrying(
-            request["model"], lambda: self.router.aimage_generation(**request)
+            request["model"],
+            lambda time_left: self.router.aimage_generation(**request, time_left=time_left),
         )
 
     async def image_edit(self, request: dict[str, Any]) -> ImageResponse:
-        return await self._retrying(request["model"], lambda: self.router.aimage_edit(**request))
+        return await self._retrying(
+            request["model"],
+            lambda time_left: self.router.aimage_edit(**request, time_left=time_left),
+        )
 
     async def chat_stream(self, request: dict[str, Any]) -> AsyncIterator[ModelResponseStream]:
         """A stream whose first chunk has already arrived (errors before it raise here)."""
@@ -130,10 +152,10 @@ class Upstream:
         model = request["model"]
         started = time.perf_counter()
 
-        async def first_chunk() -> tuple[
-            ModelResponseStream | None, AsyncIterator[ModelResponseStream]
-        ]:
-            stream = await self.router.acompletion(**request, stream=True)
+        async def first_chunk(
+            time_left: float | None,
+        ) -> tuple[ModelResponseStream | None, AsyncIterator[ModelResponseStream]]:
+            stream = await self.router.acompletion(**request, stream=True, time_left=time_left)
             chunks = aiter(stream)
             return await anext(chunks, None), chunks
 

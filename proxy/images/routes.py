@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from proxy.core.auth import require_api_key
 from proxy.core.errors import BadRequest
+from proxy.core.input_guard import check_fields
 from proxy.deps import CallerDep, ImagesDep
 from proxy.images.schema import (
     EditImage,
@@ -97,6 +98,7 @@ async def openai_edits(
         files = [f for key in ("image", "image[]") for f in form.getlist(key) if hasattr(f, "read")]
         references = [await f.read() for f in files]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        check_fields(fields)
         body = EditImage.model_validate({**fields, "image": []})
     else:
         body = EditImage.model_validate(await _json(http))

@@ -1,15 +1,18 @@
 """Input that cannot hurt, against a live server: each attack gets a 4xx in the route's dialect
 at once (never retried, never a 5xx), and the keep-alive connection stays usable."""
 
+import json
+import logging
 import os
 from collections.abc import Iterator
+from http.client import HTTPConnection
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.clocks import FakeClock
-from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.fakes.gemini_web import FakeGeminiWeb, make_png
 from tests.live import LiveServer, settings_for_fake
 
 CHAT = "/v1/chat/completions"
@@ -133,3 +136,48 @@ def test_the_openapi_document_states_400_not_422(http: httpx.Client) -> None:
     operation = document["paths"][CHAT]["post"]
     assert "400" in operation["responses"] and "422" not in operation["responses"]
     assert '"422"' not in str(document).replace("'", '"')
+
+
+@pytest.mark.parametrize("prompt", ["cat\x00", "\x00"])
+def test_multipart_form_text_gets_the_json_checks(
+    http: httpx.Client, fake_gemini: FakeGeminiWeb, prompt: str
+) -> None:
+    response = http.post(
+        "/v1/images/edits",
+        data={"prompt": prompt, "model": "gemini-2.5-flash-image"},
+        files={"image": ("ref.png", make_png(8, 8), "image/png")},
+    )
+    assert response.status_code == 400, response.text
+    assert "form.prompt" in response.json()["detail"]
+    assert fake_gemini.generate_calls == 0
+
+
+def _boom() -> None:
+    raise RuntimeError("secret-request-data")
+
+
+def test_an_unexpected_handler_error_is_a_500_without_traceback_on_a_live_connection(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A route that fails in a way no handler foresaw, added to the real app.
+    live = LiveServer(settings_for_fake(str(tmp_path)))
+    live.app.add_api_route("/v1/boom", _boom)
+    live.app.add_api_route("/v1beta/boom", _boom)
+    with live, caplog.at_level(logging.INFO):
+        connection = HTTPConnection("127.0.0.1", live.port, timeout=30)
+        answers = []
+        first_socket = None
+        for path in ("/v1/boom", "/v1beta/boom", "/health"):
+            connection.request("GET", path)
+            answer = connection.getresponse()
+            answers.append((answer.status, json.loads(answer.read())))
+            first_socket = first_socket or connection.sock
+        assert connection.sock is first_socket  # one connection served all three
+        connection.close()
+    (openai_status, openai_body), (google_status, google_body), (health, _) = answers
+    assert openai_status == google_status == 500 and health == 200
+    assert openai_body["error"]["type"] == "server_error"
+    assert google_body["error"]["status"] == "INTERNAL"
+    assert "secret-request-data" not in caplog.text
+    assert not [r for r in caplog.records if r.exc_info]
+    assert "unhandled RuntimeError on GET /v1/boom" in caplog.text

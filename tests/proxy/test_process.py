@@ -48,14 +48,27 @@ def test_what_an_app_sets_is_undone_when_it_stops(
 ) -> None:
     monkeypatch.delenv(COOKIE_PATH_ENV, raising=False)
     providers_before = list(litellm.custom_provider_map)
+    callbacks_before = list(litellm.success_callback), list(litellm._async_success_callback)
     drop_params_before = litellm.drop_params
     assert not library_line_reaches_logging(caplog)
     with LiveServer(settings(tmp_path, drop_params=not drop_params_before)):
         assert litellm.drop_params is not drop_params_before
+        assert len(litellm.success_callback) > len(callbacks_before[0])
         assert [p["provider"] for p in litellm.custom_provider_map] == ["gemini-web"]
         assert COOKIE_PATH_ENV in os.environ
         assert library_line_reaches_logging(caplog)
     assert litellm.custom_provider_map == providers_before
+    # The app's Router added its callbacks to litellm's lists; they go with it.
+    assert (litellm.success_callback, litellm._async_success_callback) == callbacks_before
     assert litellm.drop_params is drop_params_before
     assert COOKIE_PATH_ENV not in os.environ
     assert not library_line_reaches_logging(caplog)
+
+
+def test_the_cookie_cache_folder_is_private_even_if_it_existed(tmp_path: Path) -> None:
+    # Cache file names hold the whole __Secure-1PSID: nobody else may even list the folder.
+    cookies = tmp_path / "cookies"
+    cookies.mkdir(mode=0o755)
+    cookies.chmod(0o755)
+    with LiveServer(settings(tmp_path)):
+        assert cookies.stat().st_mode & 0o777 == 0o700

@@ -48,8 +48,9 @@ class PacingSettings(BaseModel):
     """Largest spacing in seconds, however many 429s."""
     backoff: float = Field(default=2.0, ge=1)
     """Spacing multiplier on each 429."""
-    recovery: float = Field(default=0.9, gt=0, le=1)
-    """Spacing multiplier on each success."""
+    recovery: float = Field(default=0.5, gt=0, le=1)
+    """Spacing multiplier on each success: at 0.5, five successes bring the largest spacing
+    back to its floor once the upstream has recovered."""
     jitter: float = Field(default=0.25, ge=0, le=1)
     """Each spacing is stretched by a random fraction in [0, jitter)."""
     rpm: int = Field(default=60, ge=1)

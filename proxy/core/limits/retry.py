@@ -78,21 +78,27 @@ async def call_with_retry(
     status_of: Callable[[Exception], int | None],
     retry_after_of: Callable[[Exception], float | None] = _no_retry_after,
     attempts: list[Attempt] | None = None,
+    deadline: float | None = None,
 ) -> T:
     """Await `fn()` until it succeeds or `next_delay` gives up; then its last error is raised.
 
     `status_of` maps an error to an HTTP status (None: not an HTTP error, never retried);
     `retry_after_of` reads its Retry-After in seconds. Each failure is appended to `attempts`.
-    Cancellation is never retried.
+    Cancellation is never retried. With a `deadline` (on `clock`), a retry starts only if it
+    can finish before it: its delay plus as long as the attempt that just failed took.
     """
     retries_done = 0
     while True:
+        started = clock.now()
         try:
             return await fn()
         except Exception as error:
             status = status_of(error)
             retry_after = retry_after_of(error)
             delay = next_delay(policy, retries_done, status, retry_after)
+            took = clock.now() - started
+            if delay is not None and deadline is not None and clock.now() + delay + took > deadline:
+                delay = None
             if attempts is not None:
                 attempts.append(
                     Attempt(retries_done + 1, status, type(error).__name__, retry_after, delay)

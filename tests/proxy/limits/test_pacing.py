@@ -37,7 +37,7 @@ async def test_back_to_back_calls_are_spaced_by_the_delay() -> None:
 
 async def test_the_delay_grows_on_429_and_shrinks_on_success_within_bounds() -> None:
     clock = FakeClock()
-    pacer = make_pacer(clock, min_delay=2.0, max_delay=10.0)
+    pacer = make_pacer(clock, min_delay=2.0, max_delay=10.0, recovery=0.9)
     delays = []
     for status in [429, 429, 429, 429, 500, 200, 200, None, 200]:
         pacer.record(status)
@@ -152,3 +152,14 @@ async def test_a_cancelled_waiter_is_not_counted_and_does_not_hold_up_the_next()
     assert gone.cancelled()
     assert nxt.done()
     assert pacer.stats.requests_last_minute == 2
+
+
+async def test_the_pace_returns_to_its_floor_within_five_successes_of_a_recovery() -> None:
+    clock = FakeClock()
+    pacer = make_pacer(clock)  # the shipped settings
+    for _ in range(10):
+        pacer.record(429)
+    assert pacer.stats.current_delay == 60.0
+    for _ in range(5):
+        pacer.record(200)
+    assert pacer.stats.current_delay == 2.0

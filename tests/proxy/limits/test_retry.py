@@ -165,3 +165,25 @@ async def test_a_stream_is_retried_until_its_first_chunk_and_never_after() -> No
 )
 def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header) == seconds
+
+
+async def test_a_retry_that_could_not_finish_before_the_deadline_is_not_started() -> None:
+    clock = FakeClock()
+
+    async def slow_failure() -> str:
+        clock.advance(3)  # each attempt takes 3 s, then fails
+        raise UpstreamError(500)
+
+    attempts: list[Attempt] = []
+    with pytest.raises(UpstreamError):
+        await call_with_retry(
+            slow_failure,
+            policy=RetrySettings(),
+            clock=clock,
+            status_of=status_of,
+            attempts=attempts,
+            deadline=clock.now() + 20,
+        )
+    # 3 s, wait 2, 3 s, wait 4, 3 s (at 15 s): another 8 + 3 would end past 20.
+    assert clock.sleeps == [2, 4]
+    assert [a.delay for a in attempts] == [2, 4, None]
