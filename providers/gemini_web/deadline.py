@@ -13,11 +13,30 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
+
+
+class Timer(Protocol):
+    """Monotonic time and waiting, injected so tests move time instead of waiting for it
+    (the proxy's `Clock` is one)."""
+
+    def now(self) -> float: ...
+
+    async def sleep(self, seconds: float) -> None: ...
+
+
+class LoopTimer:
+    """The event loop's own time."""
+
+    def now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(seconds)
 
 
 def _forget(task: asyncio.Future[Any]) -> None:
@@ -28,9 +47,10 @@ def _forget(task: asyncio.Future[Any]) -> None:
 class Inflight:
     """The upstream calls of one turn, including those its caller gave up on."""
 
-    def __init__(self, grace: float, abort: Callable[[], Awaitable[None]]) -> None:
+    def __init__(self, grace: float, abort: Callable[[], Awaitable[None]], timer: Timer) -> None:
         self._grace = grace
         self._abort = abort
+        self._timer = timer
         self._abandoned: set[asyncio.Future[Any]] = set()
 
     @property
@@ -40,12 +60,15 @@ class Inflight:
     async def within(self, awaitable: Awaitable[T], seconds: float) -> T:
         """`await awaitable`, or raise `TimeoutError` after `seconds` without waiting for it."""
         task = asyncio.ensure_future(awaitable)
+        alarm = asyncio.ensure_future(self._timer.sleep(max(seconds, 0)))
         try:
-            done, _ = await asyncio.wait({task}, timeout=max(seconds, 0))
+            await asyncio.wait({task, alarm}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
+            alarm.cancel()
             self._abandon(task, cancel=True)
             raise
-        if not done:
+        alarm.cancel()
+        if not task.done():
             self._abandon(task, cancel=True)
             raise TimeoutError
         return task.result()

@@ -32,7 +32,7 @@ from litellm.types.utils import (
 
 from .accounts import Account, AccountPool
 from .attachments import attachment_files
-from .deadline import Inflight
+from .deadline import Inflight, LoopTimer, Timer
 from .errors import GeminiWebError, map_exception
 from .fetch import SafeFetcher
 from .gate import AccountGate, OpenGate, enter_gate
@@ -68,10 +68,14 @@ class _Turn:
 
 
 class GeminiWebLLM(CustomLLM):
-    def __init__(self, accounts: AccountPool, gate: AccountGate | None = None) -> None:
+    def __init__(
+        self, accounts: AccountPool, gate: AccountGate | None = None, clock: Timer | None = None
+    ) -> None:
+        """`clock` times requests and idle streams (default: the event loop's time)."""
         super().__init__()
         self.accounts = accounts
         self.gate = gate or OpenGate()
+        self.clock: Timer = clock or LoopTimer()
         options = accounts.options
         self.fetcher = SafeFetcher(options.url_fetch, options.max_attachment_bytes)
         # Slots waiting for abandoned upstream calls to end (kept referenced until then).
@@ -98,7 +102,7 @@ class GeminiWebLLM(CustomLLM):
         time_left = params.get("time_left")
         if isinstance(time_left, int | float):
             seconds = min(seconds, time_left)
-        return _now() + seconds
+        return self.clock.now() + seconds
 
     def _next_account(
         self, params: dict[str, Any], tried: set[str], last: GeminiWebError | None
@@ -143,7 +147,7 @@ class GeminiWebLLM(CustomLLM):
             gate = self.gate.hold(account.name)
             await enter_gate(gate, exit_signal, deadline)
             try:
-                client = await account.client(timeout=deadline - _now())
+                client = await account.client(timeout=deadline - self.clock.now())
                 web_model = self._web_model(client, params, model, account)
             except Exception as exc:
                 error = self._fail(exc, model, account)
@@ -152,7 +156,7 @@ class GeminiWebLLM(CustomLLM):
             except BaseException as exc:
                 await gate.__aexit__(type(exc), exc, exc.__traceback__)
                 raise
-            inflight = Inflight(options.abandon_grace, client.close)
+            inflight = Inflight(options.abandon_grace, client.close, self.clock)
             try:
                 thinking = bool(params.get("extended_thinking"))
                 yield _Turn(prompt, account, client, web_model, files, tools, inflight, thinking)
@@ -235,10 +239,10 @@ class GeminiWebLLM(CustomLLM):
                         turn.client.generate_content(
                             turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
                         ),
-                        deadline - _now(),
+                        deadline - self.clock.now(),
                     )
                     extra = (
-                        await turn.inflight.within(then(turn, output), deadline - _now())
+                        await turn.inflight.within(then(turn, output), deadline - self.clock.now())
                         if then
                         else None
                     )
@@ -307,7 +311,7 @@ class GeminiWebLLM(CustomLLM):
                     finished = False
                     try:
                         while True:
-                            left = min(options.idle_timeout, deadline - _now())
+                            left = min(options.idle_timeout, deadline - self.clock.now())
                             try:
                                 output = await turn.inflight.within(anext(stream), left)
                             except StopAsyncIteration:
@@ -411,10 +415,6 @@ class GeminiWebLLM(CustomLLM):
         ]
         response.created = int(time.time())
         return response
-
-
-def _now() -> float:
-    return asyncio.get_running_loop().time()
 
 
 def _as_bytes(image: Any) -> bytes:

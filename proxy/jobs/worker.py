@@ -94,6 +94,7 @@ class JobWorker:
         self._running: dict[str, asyncio.Task[None]] = {}
         self._lost: set[str] = set()  # running tasks whose lease another owner now holds
         self._wakeup = asyncio.Event()
+        self._holding = asyncio.Event()  # set while tasks run: only then are leases renewed
         self._stopping = False
         self._loops: list[asyncio.Task[None]] = []
         self._sweep_due = float("-inf")
@@ -173,10 +174,15 @@ class JobWorker:
                 self._running[task.id] = asyncio.create_task(
                     self._execute(task), name=f"job-{task.id}"
                 )
+                self._holding.set()
 
     async def _renew_loop(self) -> None:
         """Every third of a lease, extend the leases of all running tasks in one transaction."""
         while True:
+            if not self._running:
+                # Idle: nothing to renew until a task starts (no wake-ups, no clock ticks).
+                self._holding.clear()
+                await self._holding.wait()
             await self._clock.sleep(self._lease_seconds / 3)
             held = list(self._running)
             if not held:

@@ -9,10 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.clocks import FakeClock
+from tests.clocks import FakeClock, ManualClock
 from tests.fakes.gemini_web import FakeGeminiWeb
 from tests.live import LiveServer, poll, settings_for_fake
-from tests.proxy.limits.manual_clock import ManualClock
 
 CHAT = "/v1/chat/completions"
 CLIENTS = 20

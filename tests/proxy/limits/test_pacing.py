@@ -4,9 +4,7 @@ import random
 import pytest
 
 from proxy.core.limits import Pacer, PacingSettings, PacingStats
-from tests.clocks import FakeClock
-
-from .manual_clock import ManualClock, settle
+from tests.clocks import FakeClock, ManualClock, settle
 
 
 def make_pacer(clock: FakeClock | ManualClock, seed: int = 0, **settings: object) -> Pacer:

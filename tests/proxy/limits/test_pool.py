@@ -4,8 +4,7 @@ import random
 import pytest
 
 from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
-
-from .manual_clock import ManualClock, settle
+from tests.clocks import ManualClock, settle
 
 
 def make_pool(clock: ManualClock, **settings: object) -> ConcurrencyPool:
