@@ -6,7 +6,7 @@ import openai
 import pytest
 from google import genai
 
-from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.fakes.gemini_web import FakeGeminiWeb, FakeRequest, Reply, make_png
 from tests.live import LiveServer, settings_for_fake
 
 
@@ -33,3 +33,11 @@ def gemini(server: LiveServer) -> genai.Client:
 def claude(server: LiveServer) -> anthropic.Anthropic:
     # The SDK appends /v1/messages to the base URL: the proxy's root.
     return anthropic.Anthropic(base_url=server.url, api_key="gemini-reverse-2025", max_retries=0)
+
+
+def draw_unless_broken(request: FakeRequest) -> Reply:
+    """A responder that draws a small image, but answers in words when the prompt says
+    "broken" (as Gemini web does when it will not draw)."""
+    if "broken" in request.prompt:
+        return Reply(text="I cannot draw that.")
+    return Reply(text="ok", images=[make_png(8, 8)])

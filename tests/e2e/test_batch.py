@@ -7,6 +7,7 @@ import time
 import httpx
 import pytest
 
+from tests.e2e.conftest import draw_unless_broken
 from tests.fakes.gemini_web import FakeGeminiWeb, FakeRequest, Reply, make_png
 from tests.live import LiveServer, poll
 
@@ -62,12 +63,7 @@ def test_a_batch_runs_to_completion_and_reports_progress(
 def test_a_failing_task_is_reported_and_the_others_go_on(
     server: LiveServer, fake_gemini: FakeGeminiWeb
 ) -> None:
-    def draw(request: FakeRequest) -> Reply:
-        if "broken" in request.prompt:
-            return Reply(text="I cannot draw that.")
-        return Reply(text="ok", images=[make_png(8, 8)])
-
-    fake_gemini.respond_with(draw)
+    fake_gemini.respond_with(draw_unless_broken)
     batch = httpx.post(
         f"{server.url}/v1/batch/images", json={"prompts": ["fine", "broken", "also fine"]}
     ).json()

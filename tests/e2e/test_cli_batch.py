@@ -7,7 +7,8 @@ import httpx
 import pytest
 
 from proxy.cli import main
-from tests.fakes.gemini_web import FakeGeminiWeb, FakeRequest, Reply, make_png
+from tests.e2e.conftest import draw_unless_broken
+from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
 from tests.live import LiveServer, settings_for_fake
 
 
@@ -49,12 +50,7 @@ def test_failed_tasks_are_listed_and_the_exit_status_says_so(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    def draw(request: FakeRequest) -> Reply:
-        if "broken" in request.prompt:
-            return Reply(text="I cannot draw that.")
-        return Reply(text="ok", images=[make_png(8, 8)])
-
-    fake_gemini.respond_with(draw)
+    fake_gemini.respond_with(draw_unless_broken)
     file = prompts_file(tmp_path, "fine", "broken")
     argv = ["batch", file, "--wait", "--url", server.url, "--poll-interval", "0.02"]
     assert main(argv) == 1

@@ -2,7 +2,6 @@
 texts, and what happens while Redis is unreachable."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -11,15 +10,7 @@ from proxy.core.limits import ClientLimiter, ClientLimits
 from proxy.core.limits.client import ip_quota_detail, model_interval_detail
 from proxy.core.shared.client import SharedClientLimiter
 from proxy.core.shared.store import SharedStateDown, SharedStore
-from tests.proxy.shared.stores import store, unreachable
-
-
-@pytest.fixture
-async def stores(redis_url: str, redis_prefix: str) -> AsyncIterator[list[SharedStore]]:
-    both = [store(redis_url, redis_prefix, name) for name in ("a", "b")]
-    yield both
-    for each in both:
-        await each.close()
+from tests.proxy.shared.stores import unreachable
 
 
 def limiters(stores: list[SharedStore], **settings: float) -> list[SharedClientLimiter]:

@@ -2,7 +2,6 @@
 
 import asyncio
 import random
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -13,7 +12,7 @@ from proxy.core.limits import LimitsSettings, PacingSettings
 from proxy.core.metrics import Metrics
 from proxy.core.shared.pacing import SharedPacer
 from proxy.core.shared.store import SharedStore
-from tests.proxy.shared.stores import store, unreachable
+from tests.proxy.shared.stores import unreachable
 
 
 class Stop(Exception):
@@ -32,14 +31,6 @@ class RecordingClock(SystemClock):
         if seconds > self.limit:
             raise Stop
         await asyncio.sleep(seconds)
-
-
-@pytest.fixture
-async def stores(redis_url: str, redis_prefix: str) -> AsyncIterator[list[SharedStore]]:
-    both = [store(redis_url, redis_prefix, name) for name in ("a", "b")]
-    yield both
-    for each in both:
-        await each.close()
 
 
 def pacer(s: SharedStore, clock: SystemClock, **settings: float) -> SharedPacer:
