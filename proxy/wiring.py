@@ -2,6 +2,7 @@
 stops. Routes see only the capability services (through `proxy/deps.py`); nothing here is
 reached through at request time."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -28,6 +29,7 @@ from proxy.images.service import ImageService
 from proxy.jobs import JobStore
 from proxy.responses.service import ResponsesService
 from proxy.responses.store import ResponseStore
+from proxy.retention import keep_tidy
 from proxy.shared_limits import build_limits
 from proxy.status.service import StatusService
 
@@ -90,6 +92,12 @@ async def wired(
             settings, accounts, gate, jobs, pipeline, metrics, replica=limits.replica
         )
         batches.start()
+        tidying = asyncio.create_task(
+            keep_tidy(
+                batches, images, settings.jobs.retention_days, settings.storage.retention_days
+            )
+        )
+        stack.push_async_callback(_stopped, tidying)
         stack.push_async_callback(batches.close)
         metrics.workers.set(1)  # summed over live workers when several share the metrics
         if not len(accounts):
@@ -100,3 +108,8 @@ async def wired(
         chat = ChatService(admission, models, upstream)
         responses = ResponsesService(chat, stored_responses)
         yield Wiring(admission, chat, images, batches, status, account_service, responses)
+
+
+async def _stopped(task: "asyncio.Task[None]") -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)

@@ -16,6 +16,10 @@ class Storage(Protocol):
         """
         ...
 
+    async def forget_before(self, moment: float) -> int:
+        """Delete the objects stored before `moment` (Unix time); returns how many went."""
+        ...
+
 
 def check_name(name: str) -> str:
     """`name` if it is a safe relative object name (`a/b.png`), else raises `StorageError`.

@@ -49,6 +49,20 @@ class LocalStorage:
             raise StorageError(f"cannot write image {name!r}: {exc.strerror or exc}") from None
         return self.url(name, base_url)
 
+    async def forget_before(self, moment: float) -> int:
+        return await asyncio.to_thread(self._forget_before, moment)
+
+    def _forget_before(self, moment: float) -> int:
+        gone = 0
+        if not self.directory.is_dir():
+            return gone
+        for path in self.directory.rglob("*"):
+            # Dot files are writes in progress (see _write): never ours to delete.
+            if path.is_file() and not path.name.startswith(".") and path.stat().st_mtime < moment:
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
+
     def _write(self, target: Path, data: bytes) -> None:
         if _same_content(target, data):
             return

@@ -91,6 +91,28 @@ class S3Storage:
         )
         return self.url(name)
 
+    async def forget_before(self, moment: float) -> int:
+        """Objects under the prefix last written before `moment`. (A bucket lifecycle rule
+        does the same on the provider's side, where one is available.)"""
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        return int(await self._call("cleanup", prefix, lambda: self._forget_before(prefix, moment)))
+
+    def _forget_before(self, prefix: str, moment: float) -> int:
+        gone = 0
+        pages = self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            old = [
+                {"Key": item["Key"]}
+                for item in page.get("Contents", [])
+                if item["LastModified"].timestamp() < moment
+            ]
+            if old:
+                self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": old})
+                gone += len(old)
+        return gone
+
     async def _call(self, action: str, key: str, operation: Callable[[], Any]) -> Any:
         try:
             return await asyncio.to_thread(operation)

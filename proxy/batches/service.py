@@ -2,6 +2,8 @@
 each, through the image service), report, cancel and list. State lives in the job store, so a
 batch survives a crash and resumes when the proxy starts again."""
 
+from datetime import datetime
+
 from proxy.batches.schema import (
     BatchCancelled,
     BatchCreated,
@@ -91,6 +93,10 @@ class BatchService:
             BatchTaskResult(url=image.url) if want_url else BatchTaskResult(image=image.data_url())
         )
         return result.model_dump(exclude_none=True)
+
+    async def forget_finished(self, before: datetime) -> int:
+        """Job records of batches and single requests that ended before `before`."""
+        return await self.jobs.forget_finished(before)
 
     def start(self) -> None:
         self.worker.start()

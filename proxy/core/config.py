@@ -95,6 +95,8 @@ class StorageSettings(BaseModel):
 
     type: Literal["local", "s3"] = "local"
     """`local`: files under server.data_dir/images, served at /images; `s3`: a bucket."""
+    retention_days: float = Field(default=30.0, ge=0)
+    """Stored images older than this are deleted (hourly check); 0 keeps them forever."""
 
     def options(self, data_dir: Path, public_base_url: str | None) -> dict[str, Any]:
         """Constructor options for `postprocess.build_storage`, with our defaults filled in."""

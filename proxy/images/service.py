@@ -152,6 +152,13 @@ class ImageService:
             for index, (data, revised) in enumerate(images)
         ]
 
+    async def forget_stored(self, before: datetime) -> int:
+        """Stored images written before `before`."""
+        try:
+            return await self.storage.forget_before(before.timestamp())
+        except StorageError as exc:
+            raise StorageFailed(f"Could not clean up stored images: {exc}") from None
+
     def stored_file(self, name: str) -> Path | None:
         """The file of a stored image, when this proxy serves them (local storage)."""
         if not isinstance(self.storage, LocalStorage):

@@ -35,6 +35,9 @@ class JobsConfig(BaseModel):
     single_timeout_seconds: float = Field(
         default=900.0, gt=0, description="after this, an unfinished single request is failed"
     )
+    retention_days: float = Field(
+        default=30.0, ge=0, description="finished batches and request records kept; 0: forever"
+    )
 
     @model_validator(mode="after")
     def _renewal_fits_in_lease(self) -> "JobsConfig":

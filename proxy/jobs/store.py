@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from proxy.jobs import batches, leases
@@ -212,6 +212,19 @@ class JobStore:
         counts = {state.value: 0 for state in TaskState}
         counts.update({state: count for state, count in rows})
         return counts | {"total": sum(counts.values())}
+
+    @_in_thread
+    def forget_finished(self, before: datetime) -> int:
+        """Delete batches that ended before `before` (their tasks with them) and single
+        requests that ended before it; returns the rows deleted."""
+        old_batches = select(BATCHES.c.id).where(BATCHES.c.finished_at < before)
+        with self._db.write() as conn:
+            tasks = conn.execute(delete(TASKS).where(TASKS.c.batch_id.in_(old_batches))).rowcount
+            batches = conn.execute(delete(BATCHES).where(BATCHES.c.finished_at < before)).rowcount
+            singles = conn.execute(
+                delete(TASKS).where(TASKS.c.kind == TaskKind.SINGLE, TASKS.c.finished_at < before)
+            ).rowcount
+        return tasks + batches + singles
 
     # Leases (the worker's side, see leases.py) ---------------------------------------------
 

@@ -1,4 +1,5 @@
 import os
+import time
 
 import pytest
 
@@ -90,3 +91,18 @@ async def test_a_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
 def test_build_storage_defaults_to_local(tmp_path):
     storage = build_storage({"directory": str(tmp_path)})
     assert isinstance(storage, LocalStorage) and storage.directory == tmp_path
+
+
+async def test_retention_deletes_images_written_before_the_cutoff(tmp_path):
+    storage = LocalStorage(tmp_path, fsync=False)
+    await storage.put("2025/old.png", b"old", "image/png", "http://x")
+    await storage.put("new.png", b"new", "image/png", "http://x")
+    writing = tmp_path / ".in-progress.part"
+    writing.write_bytes(b"partial")
+    long_ago = time.time() - 40 * 86400
+    for path in (tmp_path / "2025" / "old.png", writing):
+        os.utime(path, (long_ago, long_ago))
+
+    assert await storage.forget_before(time.time() - 30 * 86400) == 1
+    assert not (tmp_path / "2025" / "old.png").exists()
+    assert (tmp_path / "new.png").exists() and writing.exists()

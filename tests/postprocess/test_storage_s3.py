@@ -1,3 +1,4 @@
+import time
 import urllib.request
 
 import pytest
@@ -91,3 +92,15 @@ def test_build_storage_makes_s3_and_rejects_unknown_types(endpoint):
     assert isinstance(build_storage({"type": "s3", "bucket": BUCKET}), S3Storage)
     with pytest.raises(PipelineConfigError, match="unknown storage type"):
         build_storage({"type": "ftp"})
+
+
+async def test_retention_deletes_objects_under_the_prefix_written_before_the_cutoff(endpoint):
+    kept = storage(endpoint, prefix="elsewhere")
+    cleaned = storage(endpoint, prefix="retention")
+    await kept.put("a.png", b"a", "image/png", "")
+    for name in ("b.png", "c.png"):
+        await cleaned.put(name, b"x", "image/png", "")
+    assert await cleaned.forget_before(time.time() - 3600) == 0  # all newer than an hour ago
+    assert await cleaned.forget_before(time.time() + 60) == 2
+    assert await cleaned.forget_before(time.time() + 60) == 0
+    assert await kept.forget_before(time.time() + 60) == 1  # another prefix, untouched before

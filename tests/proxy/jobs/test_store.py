@@ -182,3 +182,26 @@ async def test_singles_are_never_claimed(store: JobStore, utcnow: Callable[[], d
 async def test_states_are_the_documented_ones(store: JobStore) -> None:
     stats = await store.task_stats()
     assert set(stats) == {state.value for state in TaskState} | {"total"}
+
+
+async def test_retention_forgets_what_ended_before_the_cutoff_and_nothing_else(
+    store: JobStore, clock: FakeClock, utcnow: Callable[[], datetime]
+) -> None:
+    old = await store.create_batch(["a"], {})
+    (task,) = await store.claim("w", 30, utcnow(), limit=1)
+    assert await store.complete(task.id, "w", {"url": "u"}, utcnow())
+    old_single = await store.create_single_task("a fox", {})
+    assert await store.finish_single(old_single, result={"images": 1})
+    clock.advance(3 * 86400)
+    running = await store.create_batch(["b", "c"], {})
+    recent = await store.create_batch(["d"], {})
+    for claimed in await store.claim("w", 30, utcnow(), limit=3):
+        if claimed.batch_id == recent.id:
+            assert await store.complete(claimed.id, "w", {"url": "u"}, utcnow())
+
+    assert await store.forget_finished(utcnow() - timedelta(days=1)) == 3  # task, batch, single
+    assert await store.batch_status(old.id) is None
+    assert await store.batch_status(running.id) is not None
+    assert await store.batch_status(recent.id) is not None
+    stats = await store.task_stats()
+    assert stats["total"] == 3 and stats["completed"] == 1  # b and c still running, d done
