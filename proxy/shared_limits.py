@@ -21,6 +21,8 @@ class Limits:
     clients: ClientLimits
     replica: str | None = None
     """This process among the replicas sharing the limits; None when they are not shared."""
+    store: SharedStore | None = None
+    """The Redis connection the limits share, when they are."""
 
 
 def build_limits(
@@ -42,4 +44,5 @@ def build_limits(
     )
     stack.push_async_callback(gate.flush)  # before the connection closes
     fallback = local_clients if modes.clients == "open" else None
-    return Limits(gate, SharedClientLimiter(store, limits.client, fallback), store.replica)
+    clients = SharedClientLimiter(store, limits.client, fallback)
+    return Limits(gate, clients, store.replica, store)

@@ -62,6 +62,11 @@ async def wired(
         accounts = account_service.pool
         limits = build_limits(settings, clock, metrics, stack)
         gate = limits.gate
+        if limits.store is not None:  # one replica at a time rotates an account's cookie
+            store = limits.store
+            account_service.rotation_turn = lambda name, seconds: store.take_turn(
+                f"rotate:{name}", seconds
+            )
         providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
         stack.enter_context(
             running_app(

@@ -42,10 +42,17 @@ class AccountEvents(Protocol):
     async def cookies_rotated(self, account: str, psidts: str) -> None:
         """Google minted a new `__Secure-1PSIDTS` for `account`: keep it."""
 
+    async def may_rotate(self, account: str, seconds: float) -> bool:
+        """Whether this process rotates `account` now (replicas take turns: the one that
+        rotates holds the turn for `seconds`; the others read its cookie from the store)."""
+
 
 class NoEvents:
     async def cookies_rotated(self, account: str, psidts: str) -> None:
         return None
+
+    async def may_rotate(self, account: str, seconds: float) -> bool:
+        return True
 
 
 @dataclass
@@ -362,7 +369,9 @@ class AccountPool:
             # Jittered, so that accounts (and replicas) do not rotate in step.
             period = self.options.refresh_interval * self._rng.uniform(0.9, 1.1)
             await self._sleep(period)
-            if account.state.state is not State.DISABLED:
+            if account.state.state is State.DISABLED:
+                continue
+            if await self.events.may_rotate(account.name, period * 0.9):
                 await account.rotate_cookies(self.events)
 
     async def close(self) -> None:

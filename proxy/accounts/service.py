@@ -8,7 +8,7 @@ they are, and the admin API and CLI refuse to add or change accounts.
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from pydantic import SecretStr
 
@@ -79,6 +79,8 @@ class AccountService:
     def __init__(self, store: AccountStore, pool: AccountPool) -> None:
         self.store = store
         self.pool = pool
+        self.rotation_turn: Callable[[str, float], Awaitable[bool]] | None = None
+        """Set when replicas share Redis: takes an account's rotation turn (see wiring)."""
         self._versions: dict[str, int] = {}
 
     async def remember_versions(self) -> None:
@@ -96,6 +98,15 @@ class AccountService:
             logger.warning(
                 "account %s changed in the store meanwhile: rotated cookie dropped", account
             )
+
+    async def may_rotate(self, account: str, seconds: float) -> bool:
+        if self.rotation_turn is None:
+            return True
+        try:
+            return await self.rotation_turn(account, seconds)
+        except Exception as exc:  # Redis away: better one rotation too many than none
+            logger.warning("rotation turn of %s not shared: %s", account, type(exc).__name__)
+            return True
 
     async def sync(self) -> None:
         """Apply what others changed in the store (the CLI, another replica)."""

@@ -46,6 +46,14 @@ class SharedStore:
             retry=Retry(NoBackoff(), 1),
         )
 
+    async def take_turn(self, name: str, seconds: float) -> bool:
+        """A lock with an expiry: True for the one replica that takes `name` for `seconds`
+        (nobody releases it; it lapses, and the next turn goes to whoever asks first)."""
+        taken = await self.command(
+            "SET", self.key("turn", name), self.replica, "NX", "PX", max(1, round(seconds * 1000))
+        )
+        return bool(taken)
+
     def key(self, *parts: str) -> str:
         return self.settings.key_prefix + ":".join(parts)
 

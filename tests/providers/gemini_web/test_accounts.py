@@ -95,3 +95,36 @@ async def test_expired_cookies_mark_the_account_invalid(fake_gemini: FakeGeminiW
         assert account.state.state == "expired"
     finally:
         await accounts.close()
+
+
+async def test_a_replica_without_the_turn_does_not_rotate(fake_gemini: FakeGeminiWeb) -> None:
+    class OtherReplicaRotates(NoEvents):
+        def __init__(self) -> None:
+            self.asked: list[float] = []
+
+        async def may_rotate(self, account: str, seconds: float) -> bool:
+            self.asked.append(seconds)
+            return False
+
+    steps = asyncio.Queue[None]()
+
+    async def sleep(seconds: float) -> None:
+        await steps.get()
+
+    events = OtherReplicaRotates()
+    account = AccountSettings(name="main", secure_1psid="psid-main", secure_1psidts="ts-main")
+    accounts = AccountPool([account], GeminiWebSettings(refresh_interval=600), events, sleep=sleep)
+    accounts.start()
+    try:
+        age_cookie_cache()
+        for _ in range(3):
+            steps.put_nowait(None)
+        for _ in range(200):
+            if len(events.asked) >= 3:
+                break
+            await asyncio.sleep(0.01)
+        assert len(events.asked) >= 3 and all(486 <= s <= 594 for s in events.asked)
+        assert fake_gemini.rotations == 0
+        assert accounts.find("main").health.rotations["minted"] == 0
+    finally:
+        await accounts.close()
