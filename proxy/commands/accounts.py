@@ -10,10 +10,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from proxy.core.config import ConfigError, Settings, load_settings
-
 if TYPE_CHECKING:
     from proxy.accounts.store import AccountStore
+    from proxy.core.config import Settings
 
 CONFIG_INVALID = 2
 FAILED = 1
@@ -49,6 +48,8 @@ def run(options: argparse.Namespace) -> int:
 
         print(Fernet.generate_key().decode())
         return 0
+    from proxy.core.config import ConfigError, load_settings
+
     try:
         settings = load_settings(options.config)
     except ConfigError as exc:
@@ -68,7 +69,7 @@ def run(options: argparse.Namespace) -> int:
         store.close()
 
 
-def _act(options: argparse.Namespace, settings: Settings, store: "AccountStore") -> int:
+def _act(options: argparse.Namespace, settings: "Settings", store: "AccountStore") -> int:
     from proxy.accounts.cookies import CookieFormatError, from_values, parse_cookie_text
     from proxy.accounts.service import initial_accounts
 
