@@ -3,8 +3,9 @@ loads /app with the account's cookies, the page's script mints a new `__Secure-1
 is kept (store included) only when the page was signed in; and when the loads are scheduled."""
 
 import asyncio
+import contextlib
 import random
-import shutil
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,23 @@ def refreshing(tmp_path: Path, fake: FakeGeminiWeb) -> Settings:
     )
 
 
+@contextlib.asynccontextmanager
+async def main_account(
+    tmp_path: Path, fake: FakeGeminiWeb
+) -> AsyncIterator[tuple[Settings, Account, BrowserRefresher]]:
+    """The stored account `main`, and a refresher for it."""
+    settings = refreshing(tmp_path, fake)
+    with library_environment(tmp_path / "cookies", "WARNING"):
+        async with open_accounts(settings) as accounts:
+            account = accounts.pool.find("main")
+            assert account is not None
+            yield (
+                settings,
+                account,
+                BrowserRefresher(accounts.pool, settings.gemini_web.browser_refresh),
+            )
+
+
 def stored_psidts(settings: Settings) -> str | None:
     store = AccountStore(settings.database_url, SECRET)
     try:
@@ -55,41 +73,30 @@ async def test_a_page_load_mints_a_cookie_that_is_stored_and_used(
 ) -> None:
     require_browser()
     fake_gemini.reject_superseded()
-    settings = refreshing(tmp_path, fake_gemini)
-    with library_environment(tmp_path / "cookies", "WARNING"):
-        async with open_accounts(settings) as accounts:
-            account = accounts.pool.find("main")
-            assert account is not None
-            refresher = BrowserRefresher(accounts.pool, settings.gemini_web.browser_refresh)
-            assert await refresher.refresh(account) == "minted"
-            assert fake_gemini.rotations == 1
-            # The browser went through the proxy, to the page and to the rotation it made.
-            assert {"gemini.google.com:443", "accounts.google.com:443"} <= set(fake_gemini.connects)
-            fresh = stored_psidts(settings)
-            assert fresh not in (None, "ts-main")
-            assert account.settings.secure_1psidts is not None
-            assert account.settings.secure_1psidts.get_secret_value() == fresh
-            await account.client()  # the library signs in with the new cookie
-            assert account.health.cookie_valid and account.health.last_minted_at
-        # The old cookie is superseded now (the library's cookie cache, which would hide it,
-        # is cleared): only the kept one still works.
-        shutil.rmtree(tmp_path / "cookies")
-        superseded = Account(settings.accounts[0], settings.gemini_web, lambda: 0.0)
-        with pytest.raises(GeminiWebError) as refused:
-            await superseded.client()
-        assert refused.value.reason == "auth"
+    async with main_account(tmp_path, fake_gemini) as (settings, account, refresher):
+        assert await refresher.refresh(account) == "minted"
+        assert fake_gemini.rotations == 1
+        # The browser went through the proxy, to the page and to the rotation it made.
+        assert {"gemini.google.com:443", "accounts.google.com:443"} <= set(fake_gemini.connects)
+        fresh = stored_psidts(settings)
+        assert fresh not in (None, "ts-main")
+        assert account.settings.secure_1psidts is not None
+        assert account.settings.secure_1psidts.get_secret_value() == fresh
+        await account.client()  # the library signs in with the new cookie
+        assert account.health.cookie_valid and account.health.last_minted_at
+    # The old cookie is superseded now (out here the library's cookie cache, which would hide
+    # it, is the test's own empty folder): only the kept one still works.
+    superseded = Account(settings.accounts[0], settings.gemini_web, lambda: 0.0)
+    with pytest.raises(GeminiWebError) as refused:
+        await superseded.client()
+    assert refused.value.reason == "auth"
 
 
 async def test_a_signed_out_page_keeps_nothing(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:
     require_browser()
     fake_gemini.expire(psid="psid-main")
-    settings = refreshing(tmp_path, fake_gemini)
-    with library_environment(tmp_path / "cookies", "WARNING"):
-        async with open_accounts(settings) as accounts:
-            account = accounts.pool.find("main")
-            assert account is not None
-            refresher = BrowserRefresher(accounts.pool, settings.gemini_web.browser_refresh)
-            assert await refresher.refresh(account) == "refused"
+    async with main_account(tmp_path, fake_gemini) as (settings, account, refresher):
+        assert await refresher.refresh(account) == "refused"
     assert len(fake_gemini.requests(path="/app")) == 1  # loaded, and found signed out
     assert fake_gemini.rotations == 0
     assert stored_psidts(settings) == "ts-main"
