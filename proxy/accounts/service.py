@@ -19,7 +19,7 @@ from proxy.accounts.cookies import GoogleCookies
 from proxy.accounts.schema import AccountView, RotationView
 from proxy.accounts.store import AccountStore, SecretKeyError
 from proxy.core.config import ConfigError, Settings
-from proxy.core.errors import BadRequest, Conflict, NotFound
+from proxy.core.errors import Conflict, NotFound
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,15 @@ class AccountService:
         if self.store.writable:
             stored = await asyncio.to_thread(self.store.list)
             self._versions = {a.settings.name: a.version for a in stored}
+
+    async def _remember(self, name: str) -> None:
+        """The version of the one account just written here; changes made elsewhere stay
+        unseen until `sync` applies them."""
+        version = await asyncio.to_thread(self.store.version, name)
+        if version is None:
+            self._versions.pop(name, None)
+        else:
+            self._versions[name] = version
 
     async def cookies_rotated(self, account: str, psidts: str) -> None:
         if not self.store.writable or account not in self._versions:
@@ -157,34 +166,29 @@ class AccountService:
         """Add an account (`new`) or replace an existing one's cookies; stored first, then
         used at once."""
         self._writable()
-        exists = self.pool.find(name) is not None
-        if new and exists:
+        existing = self.pool.find(name)
+        if new and existing is not None:
             raise Conflict(f"An account {name!r} exists already: update its cookies instead")
-        if not new and not exists:
+        if not new and existing is None:
             raise NotFound(f"No account {name!r}")
-        try:
-            settings = AccountSettings(
-                name=name,
-                secure_1psid=SecretStr(cookies.psid),
-                secure_1psidts=SecretStr(cookies.psidts) if cookies.psidts else None,
-                proxy=proxy if proxy is not None else self._proxy_of(name),
-            )
-        except ValueError as exc:
-            raise BadRequest(f"invalid account: {_first_error(exc)}") from None
+        if proxy is None and existing is not None:
+            proxy = existing.settings.proxy
+        settings = AccountSettings(
+            name=name,
+            secure_1psid=SecretStr(cookies.psid),
+            secure_1psidts=SecretStr(cookies.psidts) if cookies.psidts else None,
+            proxy=proxy,
+        )
         await asyncio.to_thread(self.store.put, settings)
-        await self.remember_versions()
+        await self._remember(name)
         account = await self.pool.upsert(settings)
         return view(account, self.pool.now())
-
-    def _proxy_of(self, name: str) -> str | None:
-        account = self.pool.find(name)
-        return account.settings.proxy if account else None
 
     async def set_disabled(self, name: str, disabled: bool) -> AccountView:
         account = self._account(name)
         if self.store.writable:
             await asyncio.to_thread(self.store.set_disabled, name, disabled)
-            await self.remember_versions()
+            await self._remember(name)
         (self.pool.disable if disabled else self.pool.enable)(name)
         return view(account, self.pool.now())
 
@@ -192,6 +196,7 @@ class AccountService:
         self._writable()
         self._account(name)
         await asyncio.to_thread(self.store.delete, name)
+        await self._remember(name)
         await self.pool.remove(name)
 
     async def test(self, name: str) -> AccountView:
@@ -203,14 +208,6 @@ class AccountService:
         except Exception as exc:  # recorded in the account's health and state
             logger.info("account %s failed its test: %s", name, type(exc).__name__)
         return view(account, self.pool.now())
-
-
-def _first_error(exc: ValueError) -> str:
-    errors = getattr(exc, "errors", None)
-    if callable(errors):
-        first = errors()[0]
-        return f"{'.'.join(map(str, first['loc']))}: {first['msg']}"
-    return str(exc)
 
 
 def view(account: Account, now: float) -> AccountView:

@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     DateTime,
     Integer,
     MetaData,
@@ -21,10 +22,12 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
+    func,
     insert,
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from providers.gemini_web import AccountSettings
 from proxy.jobs.engine import Database
@@ -145,19 +148,29 @@ class AccountStore:
         """Add `account`, or replace its cookies (and proxy); False when `only_if_new` and it
         exists already."""
         values = self._values(account)
-        with self._db.write() as conn:
-            exists = conn.scalar(select(ACCOUNTS.c.version).where(ACCOUNTS.c.name == account.name))
-            if exists is None:
-                conn.execute(insert(ACCOUNTS).values(name=account.name, disabled=False, **values))
-                return True
+        try:
+            with self._db.write() as conn:
+                return self._put(conn, account.name, values, only_if_new)
+        except IntegrityError:  # another replica inserted it between our read and write
             if only_if_new:
                 return False
-            conn.execute(
-                update(ACCOUNTS)
-                .where(ACCOUNTS.c.name == account.name)
-                .values(version=ACCOUNTS.c.version + 1, **values)
-            )
+            raise
+
+    def _put(
+        self, conn: Connection, name: str, values: dict[str, object], only_if_new: bool
+    ) -> bool:
+        exists = conn.scalar(select(ACCOUNTS.c.version).where(ACCOUNTS.c.name == name))
+        if exists is None:
+            conn.execute(insert(ACCOUNTS).values(name=name, disabled=False, **values))
             return True
+        if only_if_new:
+            return False
+        conn.execute(
+            update(ACCOUNTS)
+            .where(ACCOUNTS.c.name == name)
+            .values(version=ACCOUNTS.c.version + 1, **values)
+        )
+        return True
 
     def set_psidts(self, name: str, psidts: str, version: int) -> bool:
         """Write a rotated cookie over `version`; False when the row changed since."""
@@ -187,6 +200,11 @@ class AccountStore:
         with self._db.write() as conn:
             return bool(conn.execute(delete(ACCOUNTS).where(ACCOUNTS.c.name == name)).rowcount)
 
+    def version(self, name: str) -> int | None:
+        with self._db.read() as conn:
+            found = conn.scalar(select(ACCOUNTS.c.version).where(ACCOUNTS.c.name == name))
+        return None if found is None else int(found)
+
     def count(self) -> int:
         with self._db.read() as conn:
-            return len(conn.execute(select(ACCOUNTS.c.name)).all())
+            return int(conn.scalar(select(func.count()).select_from(ACCOUNTS)) or 0)

@@ -73,10 +73,10 @@ class ResponsesService:
         model: str,
     ) -> AsyncIterator[str]:
         response_id = _new_id()
-        sequence = 0
+        sent = 0
         try:
             async for event in response_events(request, items, chunks, model):
-                sequence = event.get("sequence_number", sequence)
+                sent += 1
                 document = event.get("response")
                 if isinstance(document, dict):
                     _as_ours(reasoning_in_openai_shape(document), response_id, model, request)
@@ -86,7 +86,8 @@ class ResponsesService:
         except ProxyError as exc:
             # Content has been sent already: the status is 200, so report in-band and end.
             error = exc.openai_body()["error"]
-            yield _sse({"type": "error", "sequence_number": sequence + 1, **error})
+            # The body's own `type` (e.g. rate_limit_error) must not replace the event's.
+            yield _sse({**error, "type": "error", "sequence_number": sent + 1})
 
 
 def _new_id() -> str:

@@ -2,13 +2,14 @@
 (the fake rejects the superseded one), a rotation that mints nothing is reported, and a family
 mapping follows a model Google renamed."""
 
+import asyncio
 import shutil
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
-from providers.gemini_web import GeminiWebError
+from providers.gemini_web import AccountSettings, GeminiWebError
 from providers.gemini_web.accounts import Account
 from providers.gemini_web.models import resolve_web_model
 from proxy.accounts.service import open_accounts, view
@@ -104,3 +105,17 @@ async def test_a_family_mapping_follows_a_renamed_model(
         assert loud.value.status_code == 400 and "does not publish" in loud.value.message
         assert account.health.model_changes == 1
         await account.close()
+
+
+async def test_a_write_here_does_not_hide_changes_made_elsewhere(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
+) -> None:
+    with library_environment(tmp_path / "cookies", "WARNING"):
+        async with open_accounts(stored_settings(tmp_path)) as accounts:
+            # Another replica (or the CLI) adds an account; then this one disables `main`.
+            other = AccountSettings(name="other", secure_1psid="psid-other")
+            await asyncio.to_thread(accounts.store.put, other)
+            await accounts.set_disabled("main", True)
+            await accounts.sync()
+            assert accounts.pool.find("other") is not None
+            assert accounts.pool.find("main").state.state == "disabled"  # type: ignore[union-attr]
