@@ -205,7 +205,6 @@ class Account:
         self.health.last_rotation = result
         self.health.last_rotation_at = self.now()
         if result == "minted" and after:
-            self.health.unminted_in_a_row = 0
             await self.adopt_psidts(after, events)
         elif result == "unchanged":
             self.health.unminted_in_a_row += 1
@@ -222,6 +221,7 @@ class Account:
         """A `__Secure-1PSIDTS` newly minted for this account (by rotation or a browser page
         load): used from now on, by the live client too, and handed to `events` to keep."""
         self.health.last_good_at = self.health.last_minted_at = self.now()
+        self.health.unminted_in_a_row = 0
         self.settings = self.settings.model_copy(update={"secure_1psidts": SecretStr(psidts)})
         if self._client is not None and _psidts(self._client) != psidts:
             self._client.cookies.set("__Secure-1PSIDTS", psidts, domain=".google.com", secure=True)

@@ -95,9 +95,13 @@ class BrowserRefresher:
 
     async def _run(self) -> None:
         while True:
-            await self._sleep(next_delay(self._now(), self.options.interval, self._rng))
+            delay = next_delay(self._now(), self.options.interval, self._rng)
+            await self._sleep(delay)
             for account in self.pool:
-                if account.state.state is not State.DISABLED:
+                if account.state.state is State.DISABLED:
+                    continue
+                # Replicas take turns, as with RotateCookies: one page load mints for all.
+                if await self.pool.events.may_rotate(account.name, delay * 0.9):
                     await self.refresh(account)
 
     async def refresh(self, account: Account) -> str:

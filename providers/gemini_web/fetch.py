@@ -91,9 +91,11 @@ class SafeFetcher:
         async with httpx.AsyncClient(follow_redirects=False, trust_env=False) as http:
             current = url
             for _ in range(_MAX_REDIRECTS + 1):
-                target, host = await self._checked(current)
+                target, netloc, host = await self._checked(current)
+                # Identity: raw bytes are what is sized and sniffed.
+                headers = {"Host": netloc, "Accept-Encoding": "identity"}
                 request = http.build_request(
-                    "GET", target, headers={"Host": host}, extensions={"sni_hostname": host}
+                    "GET", target, headers=headers, extensions={"sni_hostname": host}
                 )
                 try:
                     response = await http.send(request, stream=True)
@@ -127,8 +129,9 @@ class SafeFetcher:
             raise FetchRefused(url, "the download failed") from None
         return b"".join(chunks)
 
-    async def _checked(self, url: str) -> tuple[httpx.URL, str]:
-        """The URL to request (host replaced by the checked address) and the Host to send."""
+    async def _checked(self, url: str) -> tuple[httpx.URL, str, str]:
+        """The URL to request (host replaced by the checked address), the Host header to send
+        (with a port) and the host name TLS checks the certificate against."""
         try:
             parsed = httpx.URL(url)
         except httpx.InvalidURL:
@@ -145,7 +148,7 @@ class SafeFetcher:
         allowed = host in self._allowed_names or any(ip in net for net in self._allowed_nets)
         if not allowed and not is_public(ip):
             raise FetchRefused(url, "it points to an internal address")
-        return parsed.copy_with(host=str(ip)), parsed.netloc.decode("ascii")
+        return parsed.copy_with(host=str(ip)), parsed.netloc.decode("ascii"), host
 
     async def _resolve(self, url: str, host: str, port: int) -> IPAddress:
         """The address to connect to: an internal one if the host has any (so that it is

@@ -26,10 +26,10 @@ class OpenGate:
 
 
 async def enter_gate(
-    gate: AbstractAsyncContextManager[None], exit_signal: asyncio.Event, deadline: float
+    gate: AbstractAsyncContextManager[None], exit_signal: asyncio.Event, seconds: float
 ) -> None:
     """Enter `gate` (wait for the account's turn) unless the account leaves rotation meanwhile
-    (`exit_signal`) or `deadline` (loop time) passes first: then the wait ends at once with a
+    (`exit_signal`) or `seconds` pass first: then the wait ends at once with a
     `GeminiWebError`, so that queued requests move on rather than call an account that can no
     longer serve them, or wait past their time."""
     entering = asyncio.ensure_future(gate.__aenter__())
@@ -37,7 +37,7 @@ async def enter_gate(
     try:
         await asyncio.wait(
             {entering, exiting},
-            timeout=max(0.0, deadline - asyncio.get_running_loop().time()),
+            timeout=max(0.0, seconds),
             return_when=asyncio.FIRST_COMPLETED,
         )
     except BaseException:

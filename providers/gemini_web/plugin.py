@@ -39,6 +39,7 @@ from .gate import AccountGate, OpenGate, enter_gate
 from .images import download_images, image_prompt, sniff_mime
 from .models import resolve_web_model
 from .prompt import Attachment, Prompt, PromptError, build_prompt
+from .states import COOLING_REASONS
 from .tools import ReplyFilter, ToolError, ToolSpec, split_reply
 from .usage import usage
 
@@ -145,7 +146,12 @@ class GeminiWebLLM(CustomLLM):
         options = self.accounts.options
         async with attachment_files(prompt.attachments, self.fetcher) as files:
             gate = self.gate.hold(account.name)
-            await enter_gate(gate, exit_signal, deadline)
+            try:
+                await enter_gate(gate, exit_signal, deadline - self.clock.now())
+            except GeminiWebError as refused:
+                if refused.reason in COOLING_REASONS:  # another replica's cooldown
+                    account.record_failure(refused)
+                raise
             try:
                 client = await account.client(timeout=deadline - self.clock.now())
                 web_model = self._web_model(client, params, model, account)

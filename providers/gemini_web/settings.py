@@ -62,8 +62,9 @@ class GeminiWebSettings(BaseModel):
     abandon_grace: float = Field(default=10.0, gt=0)
     """Seconds a call we gave up on (timeout, client gone) has to end its upstream request before
     the account's session is closed to end it; the account's slot stays held meanwhile."""
-    refresh_interval: float = Field(default=600.0, ge=60)
-    """Seconds between `__Secure-1PSIDTS` rotations, each jittered by 10% (60 at least)."""
+    refresh_interval: float = Field(default=600.0, ge=70)
+    """Seconds between `__Secure-1PSIDTS` rotations, each jittered by 10%; at least 70, so a
+    jittered one never comes within the library's 60 s cache window (it would mint nothing)."""
     usage_limit_cooldown: float = Field(default=3600.0, gt=0)
     """Seconds an account that hit its usage limit (1037) stays out of rotation."""
     block_cooldown: float = Field(default=600.0, gt=0)

@@ -4,14 +4,17 @@ import asyncio
 import random
 
 import pytest
+from litellm.types.utils import ModelResponse
 
-from providers.gemini_web import GeminiWebError
+from providers.gemini_web import AccountPool, AccountSettings, GeminiWebError, GeminiWebSettings
+from providers.gemini_web.plugin import GeminiWebLLM
 from proxy.accounts.shared_gate import SharedAccountLimits
 from proxy.core.clock import SystemClock
 from proxy.core.limits import LimitsSettings, PacingSettings
 from proxy.core.metrics import Metrics
 from proxy.core.shared.pacing import SharedPacer
 from proxy.core.shared.store import SharedStore
+from tests.fakes.gemini_web import FakeGeminiWeb
 from tests.proxy.shared.stores import unreachable
 
 
@@ -99,3 +102,29 @@ async def test_unreachable_redis_answers_503_or_falls_back() -> None:
             pass
     finally:
         await down.close()
+
+
+async def test_a_cooldown_another_replica_set_moves_the_request_to_the_next_account(
+    stores: list[SharedStore], fake_gemini: FakeGeminiWeb
+) -> None:
+    names = ("a", "b")
+    accounts = [
+        AccountSettings(name=name, secure_1psid=f"psid-{name}", secure_1psidts=f"ts-{name}")
+        for name in names
+    ]
+    pool = AccountPool(accounts, GeminiWebSettings())
+    llm = GeminiWebLLM(pool, gate(stores[0]))
+    # Another replica saw a usage limit on `a`: it rests everywhere for ten minutes.
+    await stores[1].command("SET", stores[1].key("cooldown", "a"), "usage_limit", "PX", 600_000)
+    try:
+        answer = await llm.acompletion(
+            model="gemini-2.5-flash", messages=[{"role": "user", "content": "hi"}],
+            model_response=ModelResponse(), optional_params={},
+        )  # fmt: skip
+        assert answer.choices[0].message.content == "Echo: hi"  # type: ignore[union-attr]
+        assert [r.psid for r in fake_gemini.generate_requests] == ["psid-b"]
+        cooling = pool.find("a")
+        assert cooling is not None and cooling.state.state == "cooling"
+        assert cooling.state.until is not None and cooling.state.until - pool.now() > 500
+    finally:
+        await pool.close()
