@@ -3,30 +3,26 @@
 Protected by its own key (`auth.admin_key`, separate from client keys); off when none is set.
 """
 
-import hmac
-
 from fastapi import APIRouter, Depends, Request, Response
 
-from proxy.accounts.cookies import CookieFormatError
+from proxy.accounts.cookies import CookieFormatError, GoogleCookies
 from proxy.accounts.schema import AccountList, AccountView, CookiesInput, NewAccount
-from proxy.core.auth import presented_key
+from proxy.core.auth import is_admin
 from proxy.core.errors import BadRequest, Forbidden, Unauthorized
 from proxy.deps import AccountsDep
 
 
 async def require_admin_key(request: Request) -> None:
-    key: bytes | None = request.app.state.admin_key
-    if key is None:
+    if request.app.state.admin_key is None:
         raise Forbidden("The admin API is off: set auth.admin_key (GEMINI_PROXY_ADMIN_KEY)")
-    presented = (request.headers.get("x-admin-key") or presented_key(request) or "").encode()
-    if not hmac.compare_digest(presented, key):
+    if not is_admin(request):
         raise Unauthorized("Invalid or missing admin key")
 
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin_key)])
 
 
-def _cookies(body: CookiesInput):  # type: ignore[no-untyped-def]
+def _cookies(body: CookiesInput) -> GoogleCookies:
     try:
         return body.parsed()
     except CookieFormatError as exc:

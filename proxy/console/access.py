@@ -9,13 +9,12 @@
   tell the operator the key is wrong.
 """
 
-import hmac
 from enum import StrEnum
 from ipaddress import IPv6Address, ip_address
 
 from fastapi import Request
 
-from proxy.core.auth import presented_key
+from proxy.core.auth import is_admin, presented_admin_key
 from proxy.core.errors import Forbidden, Unauthorized
 
 FORWARDING_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
@@ -58,12 +57,12 @@ def local_reader(request: Request) -> bool:
 
 async def console_access(request: Request) -> Access:
     admin_key: bytes | None = request.app.state.admin_key
-    presented = request.headers.get("x-admin-key") or presented_key(request)
-    if presented and admin_key is not None:
-        if hmac.compare_digest(presented.encode(), admin_key):
-            return Access.ADMIN
+    admin = is_admin(request) if admin_key is not None else None
+    if admin:
+        return Access.ADMIN
+    if admin is False:
         raise Unauthorized("Invalid admin key")
-    if not presented and local_reader(request):
+    if presented_admin_key(request) is None and local_reader(request):
         return Access.READ_ONLY
     if admin_key is None:
         raise Forbidden(

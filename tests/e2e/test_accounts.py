@@ -106,6 +106,9 @@ def test_the_admin_api_refuses_bad_input_and_keeps_nothing_half_written(
     with LiveServer(three_accounts(tmp_path)) as live:
         url = f"{live.url}/admin/accounts"
         assert httpx.get(url).status_code == 401
+        # Never from the query string, which access logs keep.
+        assert httpx.get(url, params={"key": "admin-k"}).status_code == 401
+        assert httpx.get(url, headers={"X-Admin-Key": "admin-k"}).status_code == 200
         assert httpx.get(url, headers={"Authorization": "Bearer client-key"}).status_code == 401
         bad = [
             {"name": "d", "cookies": "this is not a cookie file"},
