@@ -8,6 +8,8 @@ from anyascii import anyascii
 
 DEFAULT_PREFIX = "gemini-images"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
+STORED_SUFFIXES = (*(f".{extension}" for extension in EXTENSIONS.values()), ".bin")
+"""What the names `object_name` makes end with: retention deletes nothing else."""
 _ENOUGH_LETTERS = 8  # stop adding words once the keyword has this many letters
 _MAX_WORDS = 4
 _CJK_CHARACTERS = 4  # a run of CJK text has no spaces: keep its first few characters

@@ -19,7 +19,7 @@ from typing import Any
 from .artifact import ImageArtifact
 from .errors import PipelineConfigError, StorageError
 from .step import NullObserver, PipelineObserver, Step, StepContext
-from .steps import BUILTIN_STEPS
+from .steps import BUILTIN_STEPS, StoreStep
 from .storage.base import Storage
 
 logger = logging.getLogger(__name__)
@@ -53,6 +53,11 @@ class Pipeline:
             if _enabled(entry)
         ]
         return cls(steps, context.observer)
+
+    async def forget_stored_before(self, moment: float) -> int:
+        """Delete what the pipeline's store steps stored before `moment`; returns how many."""
+        stores = [step for step in self.steps if isinstance(step, StoreStep)]
+        return sum([await store.forget_before(moment) for store in stores])
 
     @property
     def step_names(self) -> tuple[str, ...]:

@@ -163,6 +163,10 @@ class StoreStep:
         self.storage = context.storage
         self.prefix = prefix
 
+    async def forget_before(self, moment: float) -> int:
+        """The images this step stored before `moment` (retention)."""
+        return await self.storage.forget_before(moment, self.prefix)
+
     async def process(self, artifact: ImageArtifact) -> ImageArtifact:
         name = object_name(
             artifact.prompt, artifact.data, prefix=self.prefix, mime_type=artifact.mime_type,

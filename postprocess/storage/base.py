@@ -16,8 +16,9 @@ class Storage(Protocol):
         """
         ...
 
-    async def forget_before(self, moment: float) -> int:
-        """Delete the objects stored before `moment` (Unix time); returns how many went."""
+    async def forget_before(self, moment: float, prefix: str) -> int:
+        """Delete the images stored under `prefix` before `moment` (Unix time), and nothing
+        else (a shared folder or bucket keeps what is not ours); returns how many went."""
         ...
 
 

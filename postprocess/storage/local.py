@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
+from ..naming import STORED_SUFFIXES
 from .base import StorageError, check_name
 
 
@@ -49,16 +50,18 @@ class LocalStorage:
             raise StorageError(f"cannot write image {name!r}: {exc.strerror or exc}") from None
         return self.url(name, base_url)
 
-    async def forget_before(self, moment: float) -> int:
-        return await asyncio.to_thread(self._forget_before, moment)
+    async def forget_before(self, moment: float, prefix: str) -> int:
+        return await asyncio.to_thread(self._forget_before, moment, prefix)
 
-    def _forget_before(self, moment: float) -> int:
+    def _forget_before(self, moment: float, prefix: str) -> int:
         gone = 0
-        if not self.directory.is_dir():
+        folder = self.directory / prefix if prefix else self.directory
+        if not folder.is_dir():
             return gone
-        for path in self.directory.rglob("*"):
-            # Dot files are writes in progress (see _write): never ours to delete.
-            if path.is_file() and not path.name.startswith(".") and path.stat().st_mtime < moment:
+        for path in folder.rglob("*"):
+            # Dot files are writes in progress (see _write).
+            ours = path.name.endswith(STORED_SUFFIXES) and not path.name.startswith(".")
+            if ours and path.is_file() and path.stat().st_mtime < moment:
                 path.unlink(missing_ok=True)
                 gone += 1
         return gone

@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from ..naming import STORED_SUFFIXES
 from .base import StorageError, check_name
 
 AddressingStyle = Literal["auto", "path", "virtual"]
@@ -91,26 +92,27 @@ class S3Storage:
         )
         return self.url(name)
 
-    async def forget_before(self, moment: float) -> int:
-        """Objects under the prefix last written before `moment`. (A bucket lifecycle rule
-        does the same on the provider's side, where one is available.)"""
-        prefix = f"{self.prefix}/" if self.prefix else ""
-        return int(await self._call("cleanup", prefix, lambda: self._forget_before(prefix, moment)))
+    async def forget_before(self, moment: float, prefix: str) -> int:
+        """(A bucket lifecycle rule does the same on the provider's side, where one is
+        available.)"""
+        folder = self.key(prefix) + "/" if prefix else (f"{self.prefix}/" if self.prefix else "")
+        return int(await self._call("cleanup", folder, lambda: self._forget_before(folder, moment)))
 
-    def _forget_before(self, prefix: str, moment: float) -> int:
+    def _forget_before(self, folder: str, moment: float) -> int:
         gone = 0
         pages = self._client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix
+            Bucket=self.bucket, Prefix=folder
         )
         for page in pages:
             old = [
                 {"Key": item["Key"]}
                 for item in page.get("Contents", [])
-                if item["LastModified"].timestamp() < moment
+                if item["Key"].endswith(STORED_SUFFIXES)
+                and item["LastModified"].timestamp() < moment
             ]
             if old:
-                self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": old})
-                gone += len(old)
+                answer = self._client.delete_objects(Bucket=self.bucket, Delete={"Objects": old})
+                gone += len(answer.get("Deleted", []))
         return gone
 
     async def _call(self, action: str, key: str, operation: Callable[[], Any]) -> Any:

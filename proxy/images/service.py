@@ -155,7 +155,7 @@ class ImageService:
     async def forget_stored(self, before: datetime) -> int:
         """Stored images written before `before`."""
         try:
-            return await self.storage.forget_before(before.timestamp())
+            return await self.pipeline.forget_stored_before(before.timestamp())
         except StorageError as exc:
             raise StorageFailed(f"Could not clean up stored images: {exc}") from None
 

@@ -93,16 +93,20 @@ def test_build_storage_defaults_to_local(tmp_path):
     assert isinstance(storage, LocalStorage) and storage.directory == tmp_path
 
 
-async def test_retention_deletes_images_written_before_the_cutoff(tmp_path):
+async def test_retention_deletes_only_its_own_images_written_before_the_cutoff(tmp_path):
     storage = LocalStorage(tmp_path, fsync=False)
-    await storage.put("2025/old.png", b"old", "image/png", "http://x")
-    await storage.put("new.png", b"new", "image/png", "http://x")
-    writing = tmp_path / ".in-progress.part"
+    await storage.put("ours/2025/old.png", b"old", "image/png", "http://x")
+    await storage.put("ours/new.png", b"new", "image/png", "http://x")
+    await storage.put("theirs/old.png", b"old", "image/png", "http://x")
+    (tmp_path / "ours" / "notes.txt").write_bytes(b"not an image of ours")
+    writing = tmp_path / "ours" / ".in-progress.part"
     writing.write_bytes(b"partial")
     long_ago = time.time() - 40 * 86400
-    for path in (tmp_path / "2025" / "old.png", writing):
+    old = [tmp_path / "ours/2025/old.png", tmp_path / "theirs/old.png", writing]
+    for path in [*old, tmp_path / "ours" / "notes.txt"]:
         os.utime(path, (long_ago, long_ago))
 
-    assert await storage.forget_before(time.time() - 30 * 86400) == 1
-    assert not (tmp_path / "2025" / "old.png").exists()
-    assert (tmp_path / "new.png").exists() and writing.exists()
+    assert await storage.forget_before(time.time() - 30 * 86400, "ours") == 1
+    assert not (tmp_path / "ours/2025/old.png").exists()
+    kept = ["ours/new.png", "theirs/old.png", "ours/notes.txt", "ours/.in-progress.part"]
+    assert all((tmp_path / name).exists() for name in kept)

@@ -94,13 +94,11 @@ def test_build_storage_makes_s3_and_rejects_unknown_types(endpoint):
         build_storage({"type": "ftp"})
 
 
-async def test_retention_deletes_objects_under_the_prefix_written_before_the_cutoff(endpoint):
-    kept = storage(endpoint, prefix="elsewhere")
-    cleaned = storage(endpoint, prefix="retention")
-    await kept.put("a.png", b"a", "image/png", "")
-    for name in ("b.png", "c.png"):
-        await cleaned.put(name, b"x", "image/png", "")
-    assert await cleaned.forget_before(time.time() - 3600) == 0  # all newer than an hour ago
-    assert await cleaned.forget_before(time.time() + 60) == 2
-    assert await cleaned.forget_before(time.time() + 60) == 0
-    assert await kept.forget_before(time.time() + 60) == 1  # another prefix, untouched before
+async def test_retention_deletes_only_its_own_objects_written_before_the_cutoff(endpoint):
+    s3 = storage(endpoint, prefix="retention")
+    for name in ("ours/b.png", "ours/c.jpg", "ours/notes.txt", "theirs/d.png"):
+        await s3.put(name, b"x", "image/png", "")
+    assert await s3.forget_before(time.time() - 3600, "ours") == 0  # all newer than an hour
+    assert await s3.forget_before(time.time() + 60, "ours") == 2  # the images, not the notes
+    assert await s3.forget_before(time.time() + 60, "ours") == 0
+    assert await s3.forget_before(time.time() + 60, "theirs") == 1  # untouched until asked

@@ -19,8 +19,8 @@ async def test_stored_images_past_their_retention_are_removed(
     # The app's own hourly loop keeps everything here; the test runs one pass itself.
     keep = {"jobs": {"retention_days": 0}, "storage": {"retention_days": 0}}
     app = create_app(parse_settings({"server": {"data_dir": str(tmp_path)}, **keep}))
-    images = tmp_path / "images"
-    images.mkdir()
+    images = tmp_path / "images" / "gemini-images"  # the store step's default folder
+    images.mkdir(parents=True)
     for name in ("old.png", "new.png"):
         (images / name).write_bytes(b"png")
     long_ago = time.time() - 31 * 86400
