@@ -80,7 +80,7 @@ async def wired(
             request_timeout=settings.gemini_web.request_timeout,
         )  # fmt: skip
         models = ModelCatalog(settings, frozenset(router.model_names))
-        admission = Admission(settings, models, limits.clients, metrics)
+        admission = Admission(settings, limits.clients, metrics)
         jobs = JobStore(
             settings.database_url, single_timeout_seconds=settings.jobs.single_timeout_seconds
         )

@@ -32,12 +32,6 @@ def history_message(message: dict[str, Any]) -> dict[str, Any]:
     return message
 
 
-def tool_choice(function_call: str | dict[str, Any] | None) -> str | dict[str, Any] | None:
-    if isinstance(function_call, dict):
-        return {"type": "function", "function": {"name": function_call["name"]}}
-    return function_call
-
-
 def as_function_call(body: dict[str, Any]) -> dict[str, Any]:
     """A completion body whose tool calls are told as a legacy `function_call`."""
     for choice in body.get("choices", []):

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 
-API_KEY_ENV = "GEMINI_PROXY_API_KEY"
 FAILED = 1
 BAD_INPUT = 2
 

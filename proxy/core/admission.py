@@ -15,7 +15,6 @@ from proxy.core.config import Settings
 from proxy.core.errors import BadRequest, RateLimited, ServiceUnavailable
 from proxy.core.limits import ClientLimiter, Decision, client_ip
 from proxy.core.metrics import Metrics
-from proxy.core.models import ModelCatalog
 from proxy.core.shared.store import SharedStateDown
 
 
@@ -50,14 +49,12 @@ class Admission:
     def __init__(
         self,
         settings: Settings,
-        models: ModelCatalog,
         limiter: ClientLimits,
         metrics: Metrics,
     ) -> None:
         self.limits = settings.limits.client
         self.max_prompt_chars = settings.server.max_prompt_chars
         self.public_base_url = settings.server.public_base_url
-        self.models = models
         self.limiter = limiter
         self.metrics = metrics
 

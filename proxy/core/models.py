@@ -1,7 +1,7 @@
 """The public models this app serves: which exist, which draw images, and the default ones."""
 
 from proxy.core.catalogue import image_variant
-from proxy.core.config import Deployment, Settings
+from proxy.core.config import Settings
 from proxy.core.errors import BadRequest
 
 
@@ -17,7 +17,6 @@ class ModelCatalog:
         self.default_image = settings.images.default_model
         self.routable = routable
         self.image_models = settings.image_models
-        self.public: tuple[Deployment, ...] = tuple(settings.public_models)
 
     def resolve(self, requested: str | None) -> str:
         """The public model a request names (or the default), or a 400 naming the choices."""

@@ -21,13 +21,10 @@ from typing import Any
 from litellm.litellm_core_utils.json_validation_rule import normalize_tool_schema
 
 from proxy.chat.call import ChatCall, ChatOptions, wants_extended_thinking
+from proxy.chat.legacy import call_id
 from proxy.chat.structured import json_instruction
 from proxy.core.errors import BadRequest
 from proxy.gemini.schema import Content, GenerateContentRequest, GenerationConfig
-
-
-def _call_id(name: str) -> str:
-    return f"call_{name}"
 
 
 def _user_messages(content: Content) -> list[dict[str, Any]]:
@@ -50,7 +47,7 @@ def _user_messages(content: Content) -> list[dict[str, Any]]:
             results.append(
                 {
                     "role": "tool",
-                    "tool_call_id": _call_id(response.name),
+                    "tool_call_id": call_id(response.name),
                     "content": json.dumps(response.response, ensure_ascii=False),
                 }
             )
@@ -63,7 +60,7 @@ def _model_message(content: Content) -> dict[str, Any]:
     text = "".join(p.text for p in content.parts if p.text is not None and not p.thought)
     calls = [
         {
-            "id": _call_id(p.function_call.name),
+            "id": call_id(p.function_call.name),
             "type": "function",
             "function": {
                 "name": p.function_call.name,

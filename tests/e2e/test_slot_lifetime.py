@@ -60,19 +60,24 @@ def test_timed_out_attempts_keep_their_slot_until_upstream_closes(
 ) -> None:
     fake_gemini.stall(times=None)  # silent: only the caller's own deadline ends it
     settings = settings_for_fake(
-        str(tmp_path), gemini_web={"request_timeout": 0.5, "idle_timeout": 0.5, **GRACE}
+        str(tmp_path), gemini_web={"request_timeout": 1.0, "idle_timeout": 1.0, **GRACE}
     )
     with LiveServer(settings) as live:
+        poll(lambda: _signed_in(live), "the account to sign in")
+
+        async def two(http: httpx.AsyncClient) -> list[int]:
+            calls = [http.post(CHAT, json=_body(False)) for _ in range(2)]
+            return [r.status_code for r in await asyncio.gather(*calls)]
 
         async def scenario() -> list[int]:
             async with httpx.AsyncClient(base_url=live.url, timeout=30) as http:
-                calls = [http.post(CHAT, json=_body(False)) for _ in range(4)]
-                return [r.status_code for r in await asyncio.gather(*calls)]
+                # Two time out; two more arrive while their upstream calls are still open
+                # (until the grace closes them), and must wait for those, not just the 504s.
+                return [*await two(http), *await two(http)]
 
-        statuses = asyncio.run(scenario())
-        assert 504 in statuses
-        assert fake_gemini.generate_calls >= 2
-        assert fake_gemini.peak_open_generates(PSID) <= 2
+        assert asyncio.run(scenario()) == [504] * 4
+        assert fake_gemini.generate_calls == 4  # the later two did get their turn
+        assert fake_gemini.peak_open_generates(PSID) == 2
         poll(lambda: _all_closed(fake_gemini, live), "every upstream stream to close", 10)
 
 

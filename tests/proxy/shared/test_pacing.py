@@ -49,7 +49,7 @@ async def test_a_429_on_one_replica_spaces_the_next_call_on_another(
     b = pacer(stores[1], clock_b, min_delay=0.05, backoff=4)
     await a.wait_turn()
     a.record(429)
-    await asyncio.sleep(0.01)  # the outcome is written in the background
+    await a.flush()  # the outcome is written in the background
     await b.refresh()
     assert b.stats.consecutive_429s == 1 and b.stats.current_delay == pytest.approx(0.2)
     await b.wait_turn()
