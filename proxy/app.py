@@ -62,8 +62,10 @@ def create_app(
     app.add_middleware(InputGuard)
     app.add_middleware(BodyLimit, max_bytes=settings.server.max_body_bytes)
     app.add_middleware(RequestMetrics, metrics=metrics)
+    install_error_handlers(app)
     if server.cors_origins:
-        # Outermost, so preflights are answered before body limits and auth.
+        # Outermost (after the error handlers' middleware), so preflights are answered before
+        # body limits and auth, and even a 500 carries the CORS headers a browser needs.
         app.add_middleware(
             CORSMiddleware,
             allow_origins=server.cors_origins,
@@ -71,7 +73,6 @@ def create_app(
             allow_headers=["*"],
             expose_headers=["Retry-After", "X-Watermark-Removed"],
         )
-    install_error_handlers(app)
     install_openapi(app)
     for module in (status, chat, responses, images, batches, gemini, anthropic, admin, unsupported):
         app.include_router(module.router)

@@ -6,11 +6,13 @@ Cookie values are never printed.
 
 import argparse
 import asyncio
+import getpass
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from proxy.accounts.cookies import GoogleCookies
     from proxy.accounts.store import AccountStore
     from proxy.core.config import Settings
 
@@ -29,7 +31,13 @@ def add_parser(
         parser = actions.add_parser(action, help=text)
         parser.add_argument("name")
         given = parser.add_mutually_exclusive_group(required=True)
-        given.add_argument("--psid", help="the __Secure-1PSID value")
+        given.add_argument(
+            "--psid",
+            nargs="?",
+            const="",
+            help="the __Secure-1PSID value; without one, both values are asked for without "
+            "echo (a value on the command line stays in shell history and process lists)",
+        )
         given.add_argument(
             "--cookies", type=Path, help="a cookies.txt or a browser extension's JSON export"
         )
@@ -40,6 +48,17 @@ def add_parser(
     remove = actions.add_parser("remove", help="delete a stored account")
     remove.add_argument("name")
     actions.add_parser("new-key", help="print a new secret key for database.secret_key")
+
+
+def _values(psid: str, psidts: str | None) -> "GoogleCookies":
+    """The two values given, or asked for at the terminal when `--psid` came alone."""
+    from proxy.accounts.cookies import from_values
+
+    if psid:
+        return from_values(psid, psidts)
+    return from_values(
+        getpass.getpass("__Secure-1PSID: "), getpass.getpass("__Secure-1PSIDTS: ") or None
+    )
 
 
 def run(options: argparse.Namespace) -> int:
@@ -70,7 +89,7 @@ def run(options: argparse.Namespace) -> int:
 
 
 def _act(options: argparse.Namespace, settings: "Settings", store: "AccountStore") -> int:
-    from proxy.accounts.cookies import CookieFormatError, from_values, parse_cookie_text
+    from proxy.accounts.cookies import CookieFormatError, parse_cookie_text
     from proxy.accounts.service import initial_accounts
 
     if options.action == "list":
@@ -86,7 +105,7 @@ def _act(options: argparse.Namespace, settings: "Settings", store: "AccountStore
             cookies = (
                 parse_cookie_text(options.cookies.read_text(encoding="utf-8"))
                 if options.cookies
-                else from_values(options.psid, options.psidts)
+                else _values(options.psid, options.psidts)
             )
         except (CookieFormatError, OSError) as exc:
             print(f"gemini-proxy: cookies rejected: {exc}", file=sys.stderr)

@@ -63,3 +63,14 @@ def test_without_a_secret_key_nothing_is_stored(
     assert "secret_key" in capsys.readouterr().err
     assert main(["accounts", "new-key"]) == 0
     assert len(capsys.readouterr().out.strip()) == 44  # a Fernet key
+
+
+def test_psid_without_a_value_is_asked_for_without_echo(
+    config: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter(["psid-asked", "ts-asked"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt: next(answers))  # the terminal
+    assert main(["accounts", "--config", config, "add", "asked", "--psid"]) == 0
+    assert main(["accounts", "--config", config, "list"]) == 0
+    out = capsys.readouterr().out
+    assert "asked: enabled" in out and "psid-asked" not in out
