@@ -6,7 +6,6 @@ names the key at fault, so a bad file stops the process with one clear line.
 """
 
 import os
-from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -274,24 +273,22 @@ def _describe(error: ValidationError) -> str:
 
 def _keys_at(loc: tuple[int | str, ...]) -> list[str]:
     """The keys of the settings model found by following `loc` from `Settings`."""
-    model: type[BaseModel] = Settings
+    model: type[BaseModel] | None = Settings
     for part in loc:
-        if isinstance(part, int):
-            continue  # an item of a list: its model is the list's item type, found below
-        annotation = model.model_fields[part].annotation
-        model = next(t for t in _types_in(annotation) if _is_model(t))
-    return list(model.model_fields)
+        if isinstance(part, str) and model is not None:
+            # An int is an item of a list: its model is the list's item type.
+            model = model_of(model.model_fields[part].annotation)
+    return list(model.model_fields) if model is not None else []
 
 
-def _types_in(annotation: Any) -> Iterator[Any]:
-    """`annotation` and every type nested in it (`list[X]`, `X | None`, ...)."""
-    yield annotation
+def model_of(annotation: Any) -> type[BaseModel] | None:
+    """The settings model in `annotation` (`M`, `list[M]`, `M | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
     for argument in get_args(annotation):
-        yield from _types_in(argument)
-
-
-def _is_model(annotation: Any) -> bool:
-    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+        if (model := model_of(argument)) is not None:
+            return model
+    return None
 
 
 def parse_settings(raw: dict[str, Any]) -> Settings:

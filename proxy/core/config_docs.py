@@ -8,13 +8,13 @@ key, commented out.
 import enum
 import sys
 from collections.abc import Iterator
-from typing import Any, get_args
+from typing import Any
 
 import yaml
 from pydantic import BaseModel, SecretStr
 from pydantic.fields import FieldInfo
 
-from proxy.core.config import Settings
+from proxy.core.config import Settings, model_of
 
 HEADER = """\
 # gemini-proxy configuration, generated from the settings models by
@@ -44,7 +44,7 @@ def models_in(model: type[BaseModel]) -> Iterator[type[BaseModel]]:
         seen.add(current)
         yield current
         for field in current.model_fields.values():
-            nested = _model_of(field.annotation)
+            nested = model_of(field.annotation)
             if nested is not None:
                 pending.append(nested)
 
@@ -80,7 +80,7 @@ def _fields(
 def _value(
     name: str, field: FieldInfo, value: Any, indent: int, trailing: bool = False
 ) -> list[str]:
-    model = _model_of(field.annotation)
+    model = model_of(field.annotation)
     pad = " " * indent
     if model is not None and isinstance(value, dict) and value:
         return [f"{pad}{name}:", *_fields(model, value, indent + 2, trailing)]
@@ -118,16 +118,6 @@ def _block(mapping: dict[str, Any], indent: int) -> list[str]:
 def _one_line(field: FieldInfo) -> str:
     text = " ".join((field.description or "").split())
     return text[:1].upper() + text[1:]
-
-
-def _model_of(annotation: Any) -> type[BaseModel] | None:
-    """The settings model in `annotation` (`M`, `list[M]`, `M | None`), if any."""
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in get_args(annotation):
-        if (model := _model_of(argument)) is not None:
-            return model
-    return None
 
 
 def _plain(value: Any) -> Any:

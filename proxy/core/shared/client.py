@@ -16,14 +16,15 @@ import uuid
 
 from proxy.core.limits import ADMIT, ClientLimiter, ClientLimits, Decision
 from proxy.core.limits.client import HOUR, ip_quota_detail, model_interval_detail
+from proxy.core.shared.store import NOW_MS as _NOW_MS
 from proxy.core.shared.store import SharedStateDown, SharedStore
 
 logger = logging.getLogger(__name__)
 
 # -> {ip_wait_ms, model_wait_ms}; both 0: admitted and counted
-_CHECK = """
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
+_CHECK = (
+    _NOW_MS
+    + """
 local limit, window, interval = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 local ip_wait = 0
@@ -40,6 +41,7 @@ if ip_wait <= 0 and model_wait <= 0 then
 end
 return {ip_wait, model_wait}
 """
+)
 
 
 class SharedClientLimiter:

@@ -36,14 +36,10 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from proxy.core.clock import Clock
 from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
+from proxy.core.shared.store import NOW_MS as _NOW_MS
 from proxy.core.shared.store import SharedStateDown, SharedStore
 
 logger = logging.getLogger(__name__)
-
-_NOW_MS = """
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-"""
 
 _PRUNE = """
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)

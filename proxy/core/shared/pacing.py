@@ -18,14 +18,10 @@ import uuid
 
 from proxy.core.clock import Clock
 from proxy.core.limits import Pacer, PacingSettings, PacingStats
+from proxy.core.shared.store import NOW_MS as _NOW_MS
 from proxy.core.shared.store import SharedStateDown, SharedStore
 
 logger = logging.getLogger(__name__)
-
-_NOW_MS = """
-local t = redis.call('TIME')
-local now = t[1] * 1000 + math.floor(t[2] / 1000)
-"""
 
 # -> milliseconds to wait (0: the call may start now, and it is counted)
 _TURN = (

@@ -17,6 +17,13 @@ from proxy.core.shared.config import RedisSettings
 logger = logging.getLogger(__name__)
 
 
+NOW_MS = """
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+"""
+"""Lua that sets `now` to Redis' own clock in milliseconds: every script starts with it."""
+
+
 class SharedStateDown(Exception):
     """Redis did not answer (down, unreachable or too slow): a shared limit cannot be confirmed."""
 
