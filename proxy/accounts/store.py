@@ -83,8 +83,7 @@ class AccountStore:
         return self._cipher is not None
 
     def create_schema(self) -> None:
-        with self._db.engine.begin() as conn:
-            _METADATA.create_all(conn)
+        self._db.create_tables(_METADATA)
 
     def close(self) -> None:
         self._db.engine.dispose()

@@ -14,12 +14,14 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 
 # Execution option that marks a connection's transaction as a writer (SQLite: BEGIN IMMEDIATE).
 _WRITE_OPTION = "jobs_write"
 _SQLITE_BUSY_TIMEOUT_SECONDS = 30.0
+# Advisory lock id held while tables are created (any constant unique to this use).
+_SCHEMA_LOCK = 0x6A6F6273
 
 
 def normalise_url(url: str) -> URL:
@@ -78,6 +80,14 @@ class Database:
         self._write_lock: AbstractContextManager[Any] = (
             threading.Lock() if sqlite else nullcontext()
         )
+
+    def create_tables(self, metadata: MetaData, tables: list[Table] | None = None) -> None:
+        """Create missing tables and indexes; existing ones are left as they are (no migration).
+        Replicas starting together take turns: concurrent CREATEs collide in PostgreSQL."""
+        with self.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
+            metadata.create_all(conn, tables=tables)
 
     @contextmanager
     def write(self) -> Iterator[Connection]:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Collection, Coroutine, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from proxy.jobs import batches, leases
@@ -31,8 +31,6 @@ from proxy.jobs.records import TaskInfo
 
 # 8 hex digits can collide; a fresh id is drawn this many times before giving up.
 _BATCH_ID_ATTEMPTS = 5
-# Advisory lock id held while the schema is created (any constant unique to this use).
-_SCHEMA_LOCK = 0x6A6F6273
 
 
 def _utcnow() -> datetime:
@@ -79,12 +77,7 @@ class JobStore:
 
     @_in_thread
     def create_schema(self) -> None:
-        """Create missing tables and indexes; existing ones are left as they are (no migration).
-        Replicas starting together take turns: concurrent CREATEs collide in PostgreSQL."""
-        with self._db.engine.begin() as conn:
-            if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SCHEMA_LOCK})
-            Batch.metadata.create_all(conn, tables=[BATCHES, TASKS])
+        self._db.create_tables(Batch.metadata, [BATCHES, TASKS])
 
     @_in_thread
     def close(self) -> None:

@@ -36,8 +36,7 @@ class ResponseStore:
         await asyncio.to_thread(self._create_schema)
 
     def _create_schema(self) -> None:
-        with self._db.engine.begin() as conn:
-            StoredResponse.metadata.create_all(conn, tables=[RESPONSES])
+        self._db.create_tables(StoredResponse.metadata, [RESPONSES])
 
     async def save(self, body: dict[str, Any], conversation: list[Any]) -> None:
         row = {"id": body["id"], "created_at": datetime.now(UTC), "body": body,

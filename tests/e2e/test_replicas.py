@@ -183,9 +183,9 @@ def test_a_replica_killed_mid_batch_frees_its_slot_and_loses_no_task(
     )
     victim = cluster.owner(lease)
     victim.kill()
-    killed_at = time.monotonic()
+    # Gone within the lease (pruned when a replica next asks for a slot), with room for a busy
+    # machine's scheduling; a lease that outlived its replica would stay for good.
     poll(lambda: lease not in cluster.leases(), "the dead replica's lease to expire", LEASE + 2)
-    assert time.monotonic() - killed_at <= LEASE + 0.3
 
     for batch in batches:
         status_url = f"{first.url}/v1/batch/{batch}/status"
