@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,11 +29,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import httpx
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb, FakeRequest, Reply
-from tests.live import free_port
+from tests.live import ServerProcess, free_port
 
 from .harness import REPO, wrk
 from .jobs import drain, sqlite_store
@@ -46,48 +44,25 @@ SERVER_CPU, LOAD_CPU = 0, 1
 ANSWER = "The quick brown fox jumps over the lazy dog while the cat sleeps."
 
 
-@dataclass
-class Server:
-    process: subprocess.Popen[bytes]
-    url: str
-    startup_seconds: float
+def cpu_seconds(server: ServerProcess) -> float:
+    fields = Path(f"/proc/{server.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def cpu_seconds(self) -> float:
-        fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def rss_mb(self) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        raise RuntimeError("no VmRSS line")
+def rss_mb(server: ServerProcess) -> float:
+    for line in Path(f"/proc/{server.process.pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS line")
 
 
 @contextmanager
 def serve(
     command: list[str], port: int, cpu: int, env: dict[str, str] | None = None
-) -> Iterator[Server]:
-    """Run `command` on `cpu`; yields once `/health` answers (any status), timed from spawn."""
-    url = f"http://127.0.0.1:{port}"
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        command, cwd=REPO, env={**os.environ, **(env or {})},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        preexec_fn=lambda: os.sched_setaffinity(0, {cpu}),
-    )  # fmt: skip
-    try:
-        while True:
-            try:
-                httpx.get(f"{url}/health", timeout=1)
-                break
-            except httpx.HTTPError:
-                if process.poll() is not None:
-                    raise RuntimeError(f"{command} exited with {process.returncode}") from None
-                time.sleep(0.005)
-        yield Server(process, url, time.perf_counter() - started)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+) -> Iterator[ServerProcess]:
+    """Run `command` on `cpu`; yields once `/health` answers, with its start-up time."""
+    with ServerProcess(command, port, cwd=REPO, env=env, cpu=cpu) as server:
+        yield server
 
 
 def proxy_config(folder: Path, upstream: str) -> Path:
@@ -128,7 +103,7 @@ class Row:
     cpu_ms: float
 
 
-def measure(server: Server, path: str, model: str, name: str, seconds: int) -> list[Row]:
+def measure(server: ServerProcess, path: str, model: str, name: str, seconds: int) -> list[Row]:
     url = f"{server.url}{path}"
     rows = []
     for case, stream in (("plain", False), ("stream", True)):
@@ -136,9 +111,9 @@ def measure(server: Server, path: str, model: str, name: str, seconds: int) -> l
             {"model": model, "stream": stream, "messages": [{"role": "user", "content": "Hi."}]}
         )
         wrk(url, body, 4, 2, KEY)  # warm up
-        cpu = server.cpu_seconds()
+        cpu = cpu_seconds(server)
         one = wrk(url, body, 1, seconds, KEY)
-        cpu_ms = (server.cpu_seconds() - cpu) * 1000 / max(one.requests, 1)
+        cpu_ms = (cpu_seconds(server) - cpu) * 1000 / max(one.requests, 1)
         rps = {c: wrk(url, body, c, seconds, KEY).requests_per_second for c in CONNECTIONS}
         rows.append(Row(name, case, one.p50_ms, one.p99_ms, rps, cpu_ms))
         print(
@@ -190,7 +165,7 @@ def main() -> None:
     port = free_port()
     bare_command = [sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(port)]
     with serve(bare_command, port, SERVER_CPU) as bare:
-        print(f"bare    start-up {bare.startup_seconds:.2f} s, RSS {bare.rss_mb():.0f} MB")
+        print(f"bare    start-up {bare.startup_seconds:.2f} s, RSS {rss_mb(bare):.0f} MB")
         rows += measure(bare, "/v1/chat/completions", "bench", "bare", args.seconds)
     bare_rows = {r.case: r for r in rows}
     up_port = free_port()
@@ -206,11 +181,11 @@ def main() -> None:
         command = [sys.executable, "-m", "proxy", "--config", str(config), "--port", str(port)]
         with serve(command, port, SERVER_CPU, fake_env) as proxy:
             time.sleep(1)  # let start-up work in the background (account init) settle
-            rest = proxy.rss_mb()
+            rest = rss_mb(proxy)
             print(f"proxy   start-up {proxy.startup_seconds:.2f} s, RSS at rest {rest:.0f} MB")
             rows += measure(proxy, "/v1/chat/completions", "web", "web", args.seconds)
             rows += measure(proxy, "/v1/chat/completions", "bench", "openai", args.seconds)
-            print(f"proxy   RSS after load {proxy.rss_mb():.0f} MB")
+            print(f"proxy   RSS after load {rss_mb(proxy):.0f} MB")
     summary(rows, args.events, bare_rows)
     os.sched_setaffinity(0, range(os.cpu_count() or 1))  # the drain runs here, with its threads
     batch_drain()

@@ -100,26 +100,37 @@ class LiveServer:
 
 
 class ServerProcess:
-    """`command` (default: `python -m proxy --config CONFIG`) as a subprocess; returns once
-    `{url}/health` answers."""
+    """`command` (default: `python -m proxy --config CONFIG`) as a subprocess, with `env` added to
+    ours and pinned to `cpu` if given; returns once `{url}/health` answers (any status), having
+    noted how long that took in `startup_seconds`."""
 
-    def __init__(self, command: list[str], port: int, cwd: Path | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        port: int,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        cpu: int | None = None,
+    ) -> None:
         self.url = f"http://127.0.0.1:{port}"
         self.command = command
+        started = time.perf_counter()
         self.process = subprocess.Popen(
-            command, cwd=cwd, env=dict(os.environ),
+            command, cwd=cwd, env={**os.environ, **(env or {})},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=None if cpu is None else lambda: os.sched_setaffinity(0, {cpu}),
         )  # fmt: skip
         deadline = time.monotonic() + 90
         while True:
             try:
                 httpx.get(f"{self.url}/health", timeout=1)
-                return
+                break
             except httpx.HTTPError:
                 if self.process.poll() is not None or time.monotonic() > deadline:
                     self.stop()
                     raise RuntimeError(f"server did not start: {command}") from None
-                time.sleep(0.05)
+                time.sleep(0.01)
+        self.startup_seconds = time.perf_counter() - started
 
     @classmethod
     def proxy(cls, config: Path, port: int, *args: str) -> "ServerProcess":
