@@ -96,12 +96,11 @@ async def wired(
         status = StatusService(
             settings, accounts, gate, jobs, pipeline, metrics, replica=limits.replica
         )
+        chat = ChatService(admission, models, upstream)
+        responses = ResponsesService(chat, stored_responses)
         batches.start()
-        tidying = asyncio.create_task(
-            keep_tidy(
-                batches, images, settings.jobs.retention_days, settings.storage.retention_days
-            )
-        )
+        retention = (settings.jobs.retention_days, settings.storage.retention_days)
+        tidying = asyncio.create_task(keep_tidy(batches, responses, images, *retention))
         stack.push_async_callback(_stopped, tidying)
         stack.push_async_callback(batches.close)
         metrics.workers.set(1)  # summed over live workers when several share the metrics
@@ -110,8 +109,6 @@ async def wired(
         accounts.start()
         if settings.gemini_web.browser_refresh.enabled:
             await stack.enter_async_context(browser_refresh(accounts, settings))
-        chat = ChatService(admission, models, upstream)
-        responses = ResponsesService(chat, stored_responses)
         yield Wiring(admission, chat, images, batches, status, account_service, responses)
 
 

@@ -36,7 +36,7 @@ class JobsConfig(BaseModel):
         default=900.0, gt=0, description="after this, an unfinished single request is failed"
     )
     retention_days: float = Field(
-        default=30.0, ge=0, description="finished batches and request records kept; 0: forever"
+        default=30.0, ge=0, description="finished jobs and stored Responses kept; 0: forever"
     )
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ and events under our own `resp_` id and the public model, and storage (unless `s
 import json
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 from litellm.types.utils import ModelResponseStream
@@ -55,6 +56,10 @@ class ResponsesService:
         if not await self.store.delete(response_id):
             raise NotFound(f"Response with id '{response_id}' not found.")
         return {"id": response_id, "object": "response.deleted", "deleted": True}
+
+    async def forget_stored(self, before: datetime) -> int:
+        """Stored responses created before `before`."""
+        return await self.store.forget_before(before)
 
     async def _conversation(self, request: ResponsesRequest) -> list[Any]:
         previous = request.previous_response_id

@@ -2,7 +2,8 @@
 
 A row keeps the response document and the conversation it ends (the input items of every
 turn so far, then its output items), so the next turn continues from it without walking a
-chain. Same database as the job store (`database_url`); the table is created at start-up.
+chain. Same database as the job store (`database_url`); the table is created at start-up, and
+rows older than `jobs.retention_days` are removed with the job records.
 """
 
 import asyncio
@@ -52,6 +53,11 @@ class ResponseStore:
     async def delete(self, response_id: str) -> bool:
         statement = delete(RESPONSES).where(RESPONSES.c.id == response_id)
         return bool(await asyncio.to_thread(self._write, statement))
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Remove the responses stored before `moment`; how many went."""
+        statement = delete(RESPONSES).where(RESPONSES.c.created_at < moment)
+        return await asyncio.to_thread(self._write, statement)
 
     def _read(self, column: Any, response_id: str) -> Any:
         with self._db.read() as conn:

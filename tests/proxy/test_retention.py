@@ -3,12 +3,15 @@
 
 import os
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from proxy.app import create_app
 from proxy.core.config import parse_settings
+from proxy.jobs.engine import Database
+from proxy.responses.store import RESPONSES
 from proxy.retention import tidy
 
 
@@ -27,5 +30,26 @@ async def test_stored_images_past_their_retention_are_removed(
     os.utime(images / "old.png", (long_ago, long_ago))
     async with app.router.lifespan_context(app):
         wiring = app.state.wiring
-        await tidy(wiring.batches, wiring.images, jobs_days=days, images_days=days)
+        await tidy(wiring.batches, wiring.responses, wiring.images, days, days)
     assert {path.name for path in images.iterdir()} == left
+
+
+@pytest.mark.parametrize(("days", "left"), [(30, {"resp_new"}), (0, {"resp_new", "resp_old"})])
+async def test_stored_responses_past_their_retention_are_removed(
+    tmp_path: Path, days: float, left: set[str]
+) -> None:
+    settings = parse_settings({"server": {"data_dir": str(tmp_path)}})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        responses = app.state.wiring.responses
+        for response_id in ("resp_old", "resp_new"):
+            await responses.store.save({"id": response_id, "object": "response"}, [])
+        # One was stored 31 days ago, as an operator's SQL would tell.
+        with Database(settings.database_url).write() as conn:
+            long_ago = datetime.now(UTC) - timedelta(days=31)
+            conn.execute(
+                RESPONSES.update().where(RESPONSES.c.id == "resp_old").values(created_at=long_ago)
+            )
+        await tidy(app.state.wiring.batches, responses, app.state.wiring.images, days, days)
+        kept = {i for i in ("resp_old", "resp_new") if await responses.store.body(i) is not None}
+    assert kept == left
