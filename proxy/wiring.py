@@ -62,6 +62,7 @@ async def wired(
         accounts = account_service.pool
         limits = build_limits(settings, clock, metrics, stack)
         gate = limits.gate
+        account_service.forget_limits = gate.forget
         if limits.store is not None:  # one replica at a time rotates an account's cookie
             store = limits.store
             account_service.rotation_turn = lambda name, seconds: store.take_turn(

@@ -67,6 +67,14 @@ class AccountLimits:
             self.pacers[account] = self._pacer(account)
         return self.pools[account], self.pacers[account]
 
+    def forget(self, account: str) -> None:
+        """Drop a removed account's pool and pacer, so /health and /metrics stop counting them;
+        a request holding them still finishes with them."""
+        self.pools.pop(account, None)
+        self.pacers.pop(account, None)
+        if not self.pools:
+            self._limits_of("")
+
     def _pool(self, account: str) -> SlotPool:
         return ConcurrencyPool(self.limits.pool, self.clock, name=account)
 

@@ -81,6 +81,8 @@ class AccountService:
         self.pool = pool
         self.rotation_turn: Callable[[str, float], Awaitable[bool]] | None = None
         """Set when replicas share Redis: takes an account's rotation turn (see wiring)."""
+        self.forget_limits: Callable[[str], None] = lambda name: None
+        """Set by wiring: drops a removed account's pool and pacer from the account gate."""
         self._versions: dict[str, int] = {}
 
     async def remember_versions(self) -> None:
@@ -128,7 +130,7 @@ class AccountService:
                 await self.pool.upsert(account.settings)
             (self.pool.disable if account.disabled else self.pool.enable)(name)
         for name in set(self._versions) - set(stored):
-            await self.pool.remove(name)
+            await self._remove(name)
         self._versions = {name: account.version for name, account in stored.items()}
 
     async def keep_in_sync(self, interval: float) -> None:
@@ -197,7 +199,11 @@ class AccountService:
         self._account(name)
         await asyncio.to_thread(self.store.delete, name)
         await self._remember(name)
+        await self._remove(name)
+
+    async def _remove(self, name: str) -> None:
         await self.pool.remove(name)
+        self.forget_limits(name)
 
     async def test(self, name: str) -> AccountView:
         """Sign the account in afresh now; its state shows the outcome."""

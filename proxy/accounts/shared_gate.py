@@ -44,36 +44,29 @@ class SharedAccountLimits(AccountLimits):
     ) -> None:
         self.store = store
         self.fail_open = fail_open
-        # The same pools and pacers as `pools` and `pacers`, with their Redis-only methods.
-        self.shared_pools: list[SharedPool] = []
-        self.shared_pacers: list[SharedPacer] = []
         super().__init__(accounts, limits, clock, metrics, rng)
 
     def _pool(self, account: str) -> SlotPool:
         local = ConcurrencyPool(self.limits.pool, self.clock, account) if self.fail_open else None
-        pool = SharedPool(self.store, self.limits.pool, self.clock, account, local)
-        self.shared_pools.append(pool)
-        return pool
+        return SharedPool(self.store, self.limits.pool, self.clock, account, local)
 
     def _pacer(self, account: str) -> TurnPacer:
         local = Pacer(self.limits.pacing, self.clock, self.rng) if self.fail_open else None
-        pacer = SharedPacer(self.store, self.limits.pacing, self.clock, self.rng, account, local)
-        self.shared_pacers.append(pacer)
-        return pacer
+        return SharedPacer(self.store, self.limits.pacing, self.clock, self.rng, account, local)
 
     async def refresh(self) -> None:
         """Read the shared figures; while Redis is unreachable the last ones stay."""
         try:
-            for pool in self.shared_pools:
-                await pool.refresh()
-            for pacer in self.shared_pacers:
-                await pacer.refresh()
+            for shared in [*self.pools.values(), *self.pacers.values()]:
+                assert isinstance(shared, SharedPool | SharedPacer)  # made by `_pool`, `_pacer`
+                await shared.refresh()
         except SharedStateDown:
             logger.warning("Redis unreachable: /health and /metrics show the last shared figures")
 
     async def flush(self) -> None:
         """Finish writing the outcomes the pacers record in the background."""
-        for pacer in self.shared_pacers:
+        for pacer in list(self.pacers.values()):
+            assert isinstance(pacer, SharedPacer)  # made by `_pacer`
             await pacer.flush()
 
     @asynccontextmanager

@@ -133,6 +133,23 @@ def test_the_admin_api_refuses_bad_input_and_keeps_nothing_half_written(
         assert sorted(states(live)) == ["a", "b", "c"]
 
 
+def test_a_deleted_account_leaves_the_health_figures_and_the_metrics(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
+) -> None:
+    with LiveServer(three_accounts(tmp_path)) as live:
+        assert chat(live).status_code == 200
+        before = httpx.get(f"{live.url}/health").json()
+        assert httpx.delete(f"{live.url}/admin/accounts/c", headers=ADMIN).status_code == 204
+        after = httpx.get(f"{live.url}/health").json()
+        # Each account brings its own pool and allowance; c's are gone with it.
+        assert after["concurrency"]["max"] == before["concurrency"]["max"] * 2 // 3
+        assert after["rate_limiter"]["rpm_limit"] == before["rate_limiter"]["rpm_limit"] * 2 // 3
+        metrics = httpx.get(f"{live.url}/metrics").text
+        assert 'gemini_proxy_pool_size{pool="b"}' in metrics
+        assert 'pool="c"' not in metrics and 'account="c"' not in metrics
+        assert chat(live).status_code == 200
+
+
 def test_without_an_admin_key_the_admin_api_is_off(
     fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
