@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsonschema
+from pydantic.alias_generators import to_camel
 
 JSON_ONLY = "Answer with valid JSON only: no prose before or after it and no Markdown code fences."
 
@@ -27,9 +28,11 @@ def json_instruction(schema: dict[str, Any] | None) -> str:
 
 @dataclass(frozen=True)
 class JsonAnswer:
-    """The JSON a reply must be: any JSON object (`schema` None) or one valid for `schema`."""
+    """The JSON a reply must be: one valid for `schema`, else any JSON object (`object_only`,
+    OpenAI's `json_object`) or any JSON value (Gemini's JSON mime type)."""
 
     schema: dict[str, Any] | None = None
+    object_only: bool = True
 
     def instruction(self) -> dict[str, Any]:
         return {"role": "system", "content": json_instruction(self.schema)}
@@ -43,7 +46,7 @@ class JsonAnswer:
         except json.JSONDecodeError as exc:
             return text, f"it is not valid JSON ({exc.msg} at line {exc.lineno})"
         if self.schema is None:
-            if not isinstance(value, dict):
+            if self.object_only and not isinstance(value, dict):
                 return text, "it must be a JSON object"
             return body, None
         error = jsonschema.exceptions.best_match(
@@ -64,6 +67,33 @@ class JsonAnswer:
                 f"{json_instruction(self.schema)}",
             },
         ]
+
+
+_OPENAPI_ONLY = frozenset({"nullable", "propertyOrdering", "example"})
+
+
+def from_openapi(schema: dict[str, Any]) -> dict[str, Any]:
+    """Gemini's `responseSchema` (an OpenAPI 3.0 subset: upper-case types, `nullable`) as the
+    JSON Schema it means."""
+    converted: dict[str, Any] = {}
+    for name, value in schema.items():
+        key = to_camel(name) if "_" in name else name  # the REST API takes snake_case too
+        if key in _OPENAPI_ONLY:
+            continue
+        if key == "type" and isinstance(value, str):
+            if value.upper() != "TYPE_UNSPECIFIED":
+                converted["type"] = value.lower()
+        elif key == "properties" and isinstance(value, dict):
+            converted[key] = {name: from_openapi(inner) for name, inner in value.items()}
+        elif key == "items" and isinstance(value, dict):
+            converted[key] = from_openapi(value)
+        elif key == "anyOf" and isinstance(value, list):
+            converted[key] = [from_openapi(inner) for inner in value]
+        else:
+            converted[key] = value
+    if schema.get("nullable") is True and "type" in converted:
+        converted["type"] = [converted["type"], "null"]
+    return converted
 
 
 def check_schema(schema: dict[str, Any]) -> str | None:

@@ -20,6 +20,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel, to_snake
 
+from proxy.chat.structured import JsonAnswer, check_schema, from_openapi
+
 _PART_KINDS = ("text", "inline_data", "file_data", "function_call", "function_response")
 _PART_METADATA = (
     "thought",
@@ -161,6 +163,22 @@ class GenerationConfig(_Model):
         if value is not None and value != 1:
             raise ValueError("only candidateCount 1 is supported")
         return value
+
+    @model_validator(mode="after")
+    def _usable_schema(self) -> "GenerationConfig":
+        schema = answer.schema if (answer := self.answer()) else None
+        if schema is not None and (problem := check_schema(schema)):
+            raise ValueError(f"the response schema is not a usable schema: {problem}")
+        return self
+
+    def answer(self) -> JsonAnswer | None:
+        """The JSON the reply must be, when `responseMimeType` asks for JSON."""
+        if self.response_mime_type != "application/json":
+            return None
+        schema = self.response_json_schema
+        if schema is None and self.response_schema is not None:
+            schema = from_openapi(self.response_schema)
+        return JsonAnswer(schema, object_only=False)
 
 
 class SafetySetting(_Model):

@@ -9,7 +9,8 @@ as the OpenAI route) or, for image models, an image order's prompt and reference
   with its URL, which the provider fetches;
 * `functionCall` parts of model turns become assistant tool calls, `functionResponse` parts tool
   messages, linked by the function's name;
-* `responseMimeType: application/json` adds an instruction to answer with JSON only;
+* `responseMimeType: application/json` adds an instruction to answer with JSON only (matching
+  `responseJsonSchema`, or `responseSchema` read as JSON Schema), checked as OpenAI's is;
 * `toolConfig.functionCallingConfig`: AUTO/VALIDATED -> auto, ANY -> required (one allowed
   function: that function; several: only those are offered), NONE -> none.
 """
@@ -22,9 +23,8 @@ from litellm.litellm_core_utils.json_validation_rule import normalize_tool_schem
 
 from proxy.chat.call import ChatCall, ChatOptions, wants_extended_thinking
 from proxy.chat.legacy import call_id
-from proxy.chat.structured import json_instruction
 from proxy.core.errors import BadRequest
-from proxy.gemini.schema import Content, GenerateContentRequest, GenerationConfig
+from proxy.gemini.schema import Content, GenerateContentRequest
 
 
 def _user_messages(content: Content) -> list[dict[str, Any]]:
@@ -104,12 +104,6 @@ def _tools(request: GenerateContentRequest, offered: set[str] | None) -> list[di
     return tools
 
 
-def _json_instruction(config: GenerationConfig) -> str | None:
-    if config.response_mime_type != "application/json":
-        return None
-    return json_instruction(config.response_json_schema or config.response_schema)
-
-
 def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
     """The chat call that asks what `request` asks of the public `model`."""
     messages: list[dict[str, Any]] = []
@@ -123,9 +117,9 @@ def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
         else:
             messages.extend(_user_messages(content))
     config = request.generation_config
-    json_only = _json_instruction(config)
-    if json_only:
-        messages.append({"role": "system", "content": json_only})
+    answer = config.answer()
+    if answer is not None:
+        messages.append(answer.instruction())
     choice, offered = _tool_choice(request)
     tools = _tools(request, offered)
     stop = config.stop_sequences
@@ -141,6 +135,7 @@ def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
         tools=tools,
         tool_choice=choice if tools else None,
         include_usage=True,
+        json_answer=answer,
         extended_thinking=wants_extended_thinking(config.thinking_config.effort),
     )
 

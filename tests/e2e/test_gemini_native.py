@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from google import genai
 from google.genai import errors, types
+from pydantic import BaseModel
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
 from tests.live import LiveServer, settings_for_fake
@@ -161,6 +162,42 @@ def test_streamed_function_call_arrives_as_a_part(
     calls = [call for c in chunks for call in c.function_calls or []]
     assert text == "Let me look."
     assert [(c.name, c.args) for c in calls] == [("get_weather", {"city": "Oslo"})]
+
+
+class City(BaseModel):
+    name: str
+    population: int
+
+
+def test_a_response_schema_gets_its_json_after_one_correction(
+    gemini: genai.Client, fake_gemini: FakeGeminiWeb
+) -> None:
+    fake_gemini.script(
+        Reply('{"name": "Paris", "population": "about two million"}'),
+        Reply('```json\n{"name": "Paris", "population": 2100000}\n```'),
+    )
+    response = gemini.models.generate_content(
+        model=MODEL,
+        contents="Biggest city of France?",
+        config=types.GenerateContentConfig(
+            response_mime_type="application/json", response_schema=City
+        ),
+    )
+    assert response.parsed == City(name="Paris", population=2100000)
+    first, correction = fake_gemini.generate_requests
+    assert "Answer with valid JSON only" in first.prompt and '"population"' in first.prompt
+    assert "does not match the schema at population" in correction.prompt
+
+
+def test_an_unusable_response_schema_is_invalid_argument(gemini: genai.Client) -> None:
+    with pytest.raises(errors.ClientError) as raised:
+        gemini.models.generate_content(
+            model=MODEL,
+            contents="hi",
+            config={"response_mime_type": "application/json", "response_json_schema": {"type": 7}},
+        )
+    assert raised.value.code == 400 and raised.value.status == "INVALID_ARGUMENT"
+    assert "response schema is not a usable schema" in str(raised.value.message)
 
 
 def test_usage_limit_is_resource_exhausted(

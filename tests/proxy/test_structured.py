@@ -2,7 +2,7 @@
 
 import pytest
 
-from proxy.chat.structured import JsonAnswer, check_schema
+from proxy.chat.structured import JsonAnswer, check_schema, from_openapi
 
 CITY = {
     "type": "object",
@@ -42,6 +42,31 @@ def test_bad_replies_are_named(reply: str, problem: str) -> None:
 def test_json_object_mode_wants_an_object() -> None:
     assert JsonAnswer().read("[1, 2]")[1] == "it must be a JSON object"
     assert JsonAnswer().read('{"a": [1]}') == ('{"a": [1]}', None)
+    # Gemini's JSON mode takes any JSON value.
+    assert JsonAnswer(object_only=False).read("[1, 2]") == ("[1, 2]", None)
+
+
+def test_gemini_response_schemas_read_as_json_schema() -> None:
+    gemini = {
+        "type": "OBJECT",
+        "properties": {
+            "name": {"type": "STRING", "nullable": True},
+            "tags": {"type": "ARRAY", "items": {"type": "STRING"}, "max_items": 2},
+        },
+        "required": ["name"],
+        "propertyOrdering": ["name", "tags"],
+    }
+    schema = from_openapi(gemini)
+    assert schema == {
+        "type": "object",
+        "properties": {
+            "name": {"type": ["string", "null"]},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 2},
+        },
+        "required": ["name"],
+    }
+    assert JsonAnswer(schema).read('{"name": null, "tags": ["a"]}')[1] is None
+    assert JsonAnswer(schema).read('{"name": "x", "tags": ["a", "b", "c"]}')[1] is not None
 
 
 def test_the_correction_turns_quote_the_reply_and_say_why() -> None:
