@@ -10,6 +10,7 @@ restores them in the answer. Thoughts become `thinking` blocks when the request 
 thinking, and are left out otherwise (as Anthropic's API does).
 """
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from typing import Any
@@ -20,6 +21,7 @@ from litellm.types.utils import ModelResponse, ModelResponseStream
 from proxy.anthropic.schema import CountTokensRequest
 from proxy.chat.call import ChatCall
 from proxy.chat.openai import ChatRequest
+from proxy.core.errors import ProxyError
 
 _ADAPTER = AnthropicAdapter()
 
@@ -54,15 +56,31 @@ def message_body(response: ModelResponse, model: str, shape: ReplyShape) -> dict
     return {**body, "id": "msg_" + response.id.removeprefix("chatcmpl-"), "model": model}
 
 
-def message_events(
+async def message_events(
     stream: AsyncIterator[ModelResponseStream], model: str, shape: ReplyShape
 ) -> AsyncIterator[bytes]:
-    chunks = stream if shape.thinking else _without_thoughts(stream)
+    """Anthropic's events for `stream`. A failure after the first chunk ends them with an `error`
+    event of the failure's own type, in place of the closing events the adapter would add."""
+    failure: ProxyError | None = None
+
+    async def chunks() -> AsyncIterator[ModelResponseStream]:
+        nonlocal failure
+        try:
+            async for chunk in stream if shape.thinking else _without_thoughts(stream):
+                yield chunk
+        except ProxyError as exc:  # kept from the adapter, which would type it a 500
+            failure = exc
+
     events = _ADAPTER.translate_completion_output_params_streaming(
-        chunks, model=model, tool_name_mapping=shape.tool_names
+        chunks(), model=model, tool_name_mapping=shape.tool_names
     )
     assert isinstance(events, AsyncIterator)
-    return events
+    async for event in events:
+        if failure is not None:
+            break
+        yield event
+    if failure is not None:
+        yield f"event: error\ndata: {json.dumps(failure.anthropic_body())}\n\n".encode()
 
 
 async def _without_thoughts(

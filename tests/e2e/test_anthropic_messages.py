@@ -124,6 +124,26 @@ def test_messages_stream_text_and_a_tool_call(
     assert "Tool result (get_weather): 21°C" in fake_gemini.generate_requests[-1].prompt
 
 
+def test_a_failure_after_content_ends_the_stream_with_its_own_error_type(
+    claude: anthropic.Anthropic, fake_gemini: FakeGeminiWeb, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_gemini.script(Reply(text="partial answer that goes on", frames=4))
+    fake_gemini.fail_stream(1037, after_frames=2)
+    received = ""
+    with (
+        pytest.raises(anthropic.APIStatusError) as caught,
+        claude.messages.stream(
+            model=MODEL, max_tokens=64, messages=[{"role": "user", "content": "go"}]
+        ) as stream,
+    ):
+        for piece in stream.text_stream:
+            received += piece
+    assert received.startswith("partial")
+    error = caught.value.body["error"]  # type: ignore[index]
+    assert error["type"] == "rate_limit_error" and "usage limit" in error["message"].lower()
+    assert not [record for record in caplog.records if record.exc_info]  # no traceback logged
+
+
 def test_count_tokens(claude: anthropic.Anthropic, fake_gemini: FakeGeminiWeb) -> None:
     counted = claude.messages.count_tokens(
         model=MODEL, messages=[{"role": "user", "content": "count these words please, all"}]
