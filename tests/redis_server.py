@@ -65,6 +65,10 @@ class PrivateRedis:
         poll(self._answers, "redis-server to start", seconds=10)
         return self
 
+    def key_count(self) -> int:
+        with redis.Redis(host="127.0.0.1", port=self.port, retry=NO_RETRY) as client:
+            return int(client.dbsize())
+
     def _answers(self) -> bool:
         try:
             with redis.Redis(
