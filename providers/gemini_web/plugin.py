@@ -346,6 +346,13 @@ class GeminiWebLLM(CustomLLM):
             ]
             delta = Delta(content=rest or None, tool_calls=tool_calls or None)
             yield ModelResponseStream(model=model, choices=[StreamingChoices(index=0, delta=delta)])
+        # The usage rides a chunk of its own before the finish: litellm drops a finish chunk
+        # without content, usage and all, and would count the tokens again with its tokenizer.
+        yield ModelResponseStream(
+            model=model,
+            choices=[StreamingChoices(index=0, delta=Delta())],
+            usage=usage(prompt.text, text),
+        )
         yield ModelResponseStream(
             model=model,
             choices=[
@@ -353,7 +360,6 @@ class GeminiWebLLM(CustomLLM):
                     index=0, delta=Delta(), finish_reason="tool_calls" if calls else "stop"
                 )
             ],
-            usage=usage(prompt.text, text),
         )
 
     @staticmethod

@@ -3,6 +3,7 @@
 import base64
 import time
 from pathlib import Path
+from typing import Any
 
 import openai
 import pytest
@@ -72,6 +73,26 @@ def test_stream_arrives_incrementally(client: openai.OpenAI, fake_gemini: FakeGe
     # Deltas are forwarded as they come, not collected and split afterwards.
     assert arrivals[-1][0] - arrivals[0][0] >= 0.5
     assert usage is not None and usage.completion_tokens > 0
+
+
+def test_a_streamed_answer_reports_the_usage_a_whole_one_does(
+    client: openai.OpenAI, fake_gemini: FakeGeminiWeb
+) -> None:
+    # The same estimate either way (about four characters a token), not a tokenizer's count.
+    messages: Any = [{"role": "user", "content": "Tell me about the sea and the mountains."}]
+    reply = "The sea is wide and the mountains are high above it."
+    fake_gemini.script(Reply(reply), Reply(text=reply, frames=4))
+    whole = client.chat.completions.create(model="gemini-2.5-flash", messages=messages)
+    stream = client.chat.completions.create(
+        model="gemini-2.5-flash",
+        messages=messages,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
+    (streamed,) = [chunk.usage for chunk in stream if chunk.usage]
+    assert whole.usage is not None
+    assert streamed.prompt_tokens == whole.usage.prompt_tokens
+    assert streamed.completion_tokens == whole.usage.completion_tokens == -(-len(reply) // 4)
 
 
 def test_models_are_listed(client: openai.OpenAI) -> None:
