@@ -10,17 +10,20 @@ Data flows one way: the proxy builds a `Pipeline` (from config) and a `Storage` 
     result.data, result.url, result.report
 
 Only the visible logo is removed; the invisible SynthID mark is not.
+
+Importing the package loads no image or cloud library: `codec`, `png` and `watermark` (numpy,
+Pillow, scipy) are imported by the first image a step processes, `storage.s3` (boto3) when S3
+is configured; code that calls them directly imports them by name.
 """
 
 from .artifact import ImageArtifact
-from .codec import ImageInfo, decode, encode_jpeg, encode_png, probe
 from .errors import InvalidImageError, PipelineConfigError, PostprocessError, StorageError
 from .layouts import LAYOUTS, Layout
 from .naming import keyword, object_name
 from .pipeline import DEFAULT_STEPS, Pipeline, build_step
 from .step import NullObserver, PipelineObserver, Step, StepContext
 from .steps import DecodeStep, EncodeStep, StoreStep, WatermarkStep
-from .storage import LocalStorage, S3Storage, Storage, build_storage
+from .storage import LocalStorage, Storage, build_storage
 
 __all__ = [
     "DEFAULT_STEPS",
@@ -28,7 +31,6 @@ __all__ = [
     "DecodeStep",
     "EncodeStep",
     "ImageArtifact",
-    "ImageInfo",
     "InvalidImageError",
     "Layout",
     "LocalStorage",
@@ -37,7 +39,6 @@ __all__ = [
     "PipelineConfigError",
     "PipelineObserver",
     "PostprocessError",
-    "S3Storage",
     "Step",
     "StepContext",
     "Storage",
@@ -46,10 +47,6 @@ __all__ = [
     "WatermarkStep",
     "build_step",
     "build_storage",
-    "decode",
-    "encode_jpeg",
-    "encode_png",
     "keyword",
     "object_name",
-    "probe",
 ]

@@ -14,11 +14,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 
 from . import png
+from .defaults import JPEG_QUALITY, MAX_BYTES, MAX_PIXELS, PNG_LEVEL
 from .errors import InvalidImageError
-
-MAX_PIXELS = 4096 * 4096
-MAX_BYTES = 64 * 1024 * 1024
-JPEG_QUALITY = 95
 
 
 @dataclass(frozen=True)
@@ -84,7 +81,7 @@ def decode(
     return info, pixels
 
 
-def encode_png(pixels: np.ndarray, level: int = png.DEFAULT_LEVEL) -> bytes:
+def encode_png(pixels: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     return png.encode(pixels, level)
 
 

@@ -6,14 +6,17 @@ the layouts table of the team's watermark spec; where each came from is in `sour
 assets/manifest.json.
 """
 
+from __future__ import annotations
+
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from .errors import PipelineConfigError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 # Shipped as assets/alpha_<name>.npy.
 MAPS = ("48", "96", "96-20260520", "36-v2", "24-preview", "48-v2-still")
@@ -102,6 +105,8 @@ LAYOUTS: tuple[Layout, ...] = (
 @cache
 def alpha_map(name: str) -> np.ndarray:
     """The float32 alpha map `name` (read-only, loaded once)."""
+    import numpy as np  # here, not at the top: the catalogue alone is read at start-up
+
     if name not in MAPS:
         raise KeyError(f"unknown alpha map {name!r}; shipped maps: {', '.join(MAPS)}")
     with (resources.files(__package__) / "assets" / f"alpha_{name}.npy").open("rb") as f:

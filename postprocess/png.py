@@ -18,13 +18,13 @@ import numpy as np
 from zlib_ng import zlib_ng
 
 from . import _inflate
+from .defaults import PNG_LEVEL
 
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _COLOR_TYPES = {3: 2, 4: 6}  # channels -> PNG colour type (RGB, RGBA)
 _FILTER_UP = 2
 _WINDOW = 32768  # deflate's history window: the dictionary the spliced tail may refer to
 _EMPTY_STORED_BLOCK = b"\x00\x00\xff\xff"  # LEN=0, NLEN=~0 after a byte-aligned 000 header
-DEFAULT_LEVEL = 2  # zlib-ng level: level 1 (deflate_quick) files are ~35% larger
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def _rows(pixels: np.ndarray) -> np.ndarray:
     return pixels.reshape(height, width * channels)
 
 
-def encode(pixels: np.ndarray, level: int = DEFAULT_LEVEL) -> bytes:
+def encode(pixels: np.ndarray, level: int = PNG_LEVEL) -> bytes:
     """A whole new PNG (8-bit RGB or RGBA, no metadata) of `pixels`."""
     height, width, channels = pixels.shape
     scanlines = _filter_up(_rows(pixels), None)
@@ -101,7 +101,7 @@ def encode(pixels: np.ndarray, level: int = DEFAULT_LEVEL) -> bytes:
 
 
 def splice(
-    original: bytes, pixels: np.ndarray, first_row: int, level: int = DEFAULT_LEVEL
+    original: bytes, pixels: np.ndarray, first_row: int, level: int = PNG_LEVEL
 ) -> bytes | None:
     """`original` with rows from `first_row` on replaced by those of `pixels`, or None if the
     file cannot be spliced (not 8-bit RGB/RGBA, interlaced, corrupt, or no libz).

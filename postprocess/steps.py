@@ -1,21 +1,33 @@
 """The built-in pipeline steps: decode, watermark, encode, store.
 
 Each is built as `Step(context, **options)`; the CPU-heavy ones run in a worker thread so the
-event loop stays free.
+event loop stays free. Building one loads no image library: the modules that use numpy, Pillow
+and scipy (`codec`, `png`, `watermark`) are imported by the first image a step processes, so a
+proxy serving chat alone never loads them.
 """
+
+from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-
-from . import codec, png, watermark
 from .artifact import ImageArtifact
+from .defaults import (
+    JPEG_QUALITY,
+    MAX_BYTES,
+    MAX_PIXELS,
+    PNG_LEVEL,
+    WATERMARK_MIN_GAIN,
+    WATERMARK_THRESHOLD,
+)
 from .errors import PipelineConfigError
 from .layouts import select_layouts
 from .naming import DEFAULT_PREFIX, object_name
 from .step import StepContext
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class DecodeStep:
@@ -26,13 +38,15 @@ class DecodeStep:
     def __init__(
         self,
         context: StepContext,
-        max_pixels: int = codec.MAX_PIXELS,
-        max_bytes: int = codec.MAX_BYTES,
+        max_pixels: int = MAX_PIXELS,
+        max_bytes: int = MAX_BYTES,
     ) -> None:
         self.max_pixels = max_pixels
         self.max_bytes = max_bytes
 
     async def process(self, artifact: ImageArtifact) -> ImageArtifact:
+        from . import codec
+
         info, pixels = await asyncio.to_thread(
             codec.decode, artifact.data, self.max_pixels, self.max_bytes
         )
@@ -55,8 +69,8 @@ class WatermarkStep:
     def __init__(
         self,
         context: StepContext,
-        threshold: float = watermark.DEFAULT_THRESHOLD,
-        min_gain: float = watermark.MIN_GAIN,
+        threshold: float = WATERMARK_THRESHOLD,
+        min_gain: float = WATERMARK_MIN_GAIN,
         fit_gain: bool = True,
         layouts: list[str | dict[str, Any]] | None = None,
     ) -> None:
@@ -70,6 +84,8 @@ class WatermarkStep:
         if artifact.pixels is None:
             artifact.report[self.name] = {"skipped": "not decoded"}
             return artifact
+        from . import watermark
+
         found, best, gain = await asyncio.to_thread(
             watermark.find_and_remove,
             artifact.pixels, self.layouts, self.threshold, self.min_gain, self.fit_gain,
@@ -114,8 +130,8 @@ class EncodeStep:
         self,
         context: StepContext,
         format: Literal["png", "auto"] = "png",
-        level: int = png.DEFAULT_LEVEL,
-        quality: int = codec.JPEG_QUALITY,
+        level: int = PNG_LEVEL,
+        quality: int = JPEG_QUALITY,
         splice: bool = True,
     ) -> None:
         if format not in ("png", "auto"):
@@ -143,6 +159,8 @@ class EncodeStep:
         self, original: bytes, mime_type: str, pixels: np.ndarray, first_row: int
     ) -> tuple[bytes, str, str]:
         """(encoded bytes, their MIME type, how: "jpeg", "splice" or "full")."""
+        from . import codec, png
+
         if self.format == "auto" and mime_type == "image/jpeg":
             return codec.encode_jpeg(pixels, self.quality), "image/jpeg", "jpeg"
         if self.splice and mime_type == "image/png":

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from skimage.filters import sobel
 
+from .defaults import WATERMARK_MIN_GAIN, WATERMARK_THRESHOLD
 from .gain import (
     CHANNEL_MIN_SPREAD,
     MAX_ALPHA,
@@ -35,15 +36,11 @@ from .layouts import LAYOUTS, Layout, alpha_map
 
 NCC_WEIGHT = 0.5
 GRADIENT_WEIGHT = 0.3
-# On this score clean boxes measured <= ~0.36 (99% <= 0.25) and most watermarked ones >= 0.35;
-# the gain check removes the clean ones that score high, so the threshold can sit low.
-DEFAULT_THRESHOLD = 0.30
-# Candidates scoring between SCORE_FLOOR and the threshold (real marks on noise-like, busy or
-# lossy content score down to ~0.2) are confirmed only when the restored box's score is within
-# RESIDUE_MAX of zero.
+# Candidates scoring between SCORE_FLOOR and the threshold (defaults.WATERMARK_THRESHOLD: real
+# marks on noise-like, busy or lossy content score down to ~0.2) are confirmed only when the
+# restored box's score is within RESIDUE_MAX of zero.
 SCORE_FLOOR = 0.12
 RESIDUE_MAX = 0.10
-MIN_GAIN = 0.3  # absolute floor of a fitted gain; clean boxes fit <= ~0.4 on the small maps
 MIN_ALPHA = 0.002  # below this a pixel is left as it is
 
 Gains = float | tuple[float, float, float]
@@ -151,8 +148,8 @@ def _confirm(
 def detect(
     pixels: np.ndarray,
     layouts: tuple[Layout, ...] = LAYOUTS,
-    threshold: float = DEFAULT_THRESHOLD,
-    min_gain: float = MIN_GAIN,
+    threshold: float = WATERMARK_THRESHOLD,
+    min_gain: float = WATERMARK_MIN_GAIN,
     model: str | None = None,
 ) -> tuple[Detection | None, Detection | None]:
     """(the detected watermark or None, the best-scoring candidate for reports). `model` (the
@@ -181,8 +178,8 @@ def detect(
 def find_and_remove(
     pixels: np.ndarray,
     layouts: tuple[Layout, ...] = LAYOUTS,
-    threshold: float = DEFAULT_THRESHOLD,
-    min_gain: float = MIN_GAIN,
+    threshold: float = WATERMARK_THRESHOLD,
+    min_gain: float = WATERMARK_MIN_GAIN,
     fit: bool = True,
     model: str | None = None,
 ) -> tuple[Detection | None, Detection | None, float]:

@@ -1,18 +1,22 @@
 """Which limits an app gets: in this process, or shared by every replica through Redis when
-`redis: url` is set (the composition root asks here)."""
+`redis: url` is set (the composition root asks here). The shared ones, and the Redis client
+with them, are imported only then."""
+
+from __future__ import annotations
 
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from proxy.accounts.gate import AccountLimits
-from proxy.accounts.shared_gate import SharedAccountLimits
 from proxy.core.admission import ClientLimits, InProcessLimits
 from proxy.core.clock import Clock
 from proxy.core.config import Settings
 from proxy.core.limits import ClientLimiter
 from proxy.core.metrics import Metrics
-from proxy.core.shared.client import SharedClientLimiter
-from proxy.core.shared.store import SharedStore
+
+if TYPE_CHECKING:
+    from proxy.core.shared.store import SharedStore
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,10 @@ def build_limits(
         return Limits(
             AccountLimits(accounts, limits, clock, metrics), InProcessLimits(local_clients)
         )
+    from proxy.accounts.shared_gate import SharedAccountLimits
+    from proxy.core.shared.client import SharedClientLimiter
+    from proxy.core.shared.store import SharedStore
+
     store = SharedStore(settings.redis)
     stack.push_async_callback(store.close)
     modes = settings.redis.fail_mode

@@ -12,7 +12,6 @@ from pathlib import Path
 from curl_cffi.requests.exceptions import RequestException
 from gemini_webapi import GeminiClient
 from gemini_webapi.types import GeneratedImage, ModelOutput
-from PIL import Image, UnidentifiedImageError
 
 from .errors import GeminiWebError
 
@@ -22,6 +21,8 @@ EDIT = "Edit the attached image as follows: {prompt}"
 
 def sniff_mime(data: bytes) -> str:
     """The image type, read from its header by Pillow (uploads need the right extension)."""
+    from PIL import Image, UnidentifiedImageError  # with the first image, not at start-up
+
     try:
         with Image.open(io.BytesIO(data)) as image:
             return image.get_format_mimetype() or "image/png"

@@ -16,9 +16,10 @@ from proxy.accounts.gate import AccountLimits, SlotPool, TurnPacer
 from proxy.core.clock import Clock
 from proxy.core.limits import ConcurrencyPool, LimitsSettings, Pacer
 from proxy.core.metrics import Metrics
+from proxy.core.shared.errors import SharedStateDown
 from proxy.core.shared.leases import SharedPool
 from proxy.core.shared.pacing import SharedPacer
-from proxy.core.shared.store import SharedStateDown, SharedStore
+from proxy.core.shared.store import SharedStore
 
 logger = logging.getLogger(__name__)
 

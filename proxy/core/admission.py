@@ -15,7 +15,7 @@ from proxy.core.config import Settings
 from proxy.core.errors import BadRequest, RateLimited, ServiceUnavailable
 from proxy.core.limits import ClientLimiter, Decision, client_ip
 from proxy.core.metrics import Metrics
-from proxy.core.shared.store import SharedStateDown
+from proxy.core.shared.errors import SharedStateDown
 
 
 @dataclass

@@ -4,6 +4,9 @@ encoding, storage), and record the request as a task so `/health`'s task_stats c
 A request for `count` images makes `count` upstream calls at once (each through the account's
 pool and pacing like any call) in one task group, so that one failure cancels its siblings
 (each spends account quota), and keeps the first `count` images.
+
+`postprocess.codec` (Pillow, numpy) is imported where an image is first looked at, not with this
+module: a proxy that serves chat alone never loads it.
 """
 
 import asyncio
@@ -20,7 +23,6 @@ from postprocess import (
     Pipeline,
     Storage,
     StorageError,
-    probe,
 )
 from proxy.core.admission import Admission, Caller
 from proxy.core.config import ImagesSettings
@@ -171,6 +173,8 @@ class ImageService:
 
     def _checked_reference(self, data: bytes) -> bytes:
         """A reference image the client sent: an image, within the byte and pixel limits."""
+        from postprocess.codec import probe
+
         try:
             probe(data, max_bytes=self.options.max_reference_bytes)
         except InvalidImageError as exc:
@@ -233,6 +237,8 @@ def _reason_of(exc: BaseException) -> str:
 
 
 def _mime(data: bytes) -> str:
+    from postprocess.codec import probe
+
     try:
         return probe(data).mime_type or "image/png"
     except InvalidImageError:

@@ -4,7 +4,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError
 
-from postprocess import PipelineConfigError, S3Storage, StorageError, build_storage
+from postprocess import PipelineConfigError, StorageError, build_storage
+from postprocess.storage.s3 import S3Storage
 from tests.s3 import ACCESS_KEY, BUCKET, SECRET_KEY
 
 

@@ -3,6 +3,7 @@ import pytest
 
 from postprocess import watermark
 from postprocess.codec import decode
+from postprocess.defaults import WATERMARK_THRESHOLD
 from postprocess.errors import PipelineConfigError
 from postprocess.layouts import LAYOUTS, Layout, alpha_map, select_layouts
 
@@ -70,7 +71,7 @@ def test_nothing_is_detected_on_clean_images(make):
     found, best = watermark.detect(np.ascontiguousarray(make()))
 
     assert found is None
-    assert best is None or best.score < watermark.DEFAULT_THRESHOLD
+    assert best is None or best.score < WATERMARK_THRESHOLD
 
 
 def test_a_jpeg_q90_copy_is_still_detected():

@@ -16,8 +16,9 @@ import uuid
 
 from proxy.core.limits import ADMIT, ClientLimiter, ClientLimits, Decision
 from proxy.core.limits.client import HOUR, ip_quota_detail, model_interval_detail
+from proxy.core.shared.errors import SharedStateDown
 from proxy.core.shared.store import NOW_MS as _NOW_MS
-from proxy.core.shared.store import SharedStateDown, SharedStore
+from proxy.core.shared.store import SharedStore
 
 logger = logging.getLogger(__name__)
 

@@ -36,8 +36,9 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from proxy.core.clock import Clock
 from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
+from proxy.core.shared.errors import SharedStateDown
 from proxy.core.shared.store import NOW_MS as _NOW_MS
-from proxy.core.shared.store import SharedStateDown, SharedStore
+from proxy.core.shared.store import SharedStore
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ import uuid
 
 from proxy.core.clock import Clock
 from proxy.core.limits import Pacer, PacingSettings, PacingStats
+from proxy.core.shared.errors import SharedStateDown
 from proxy.core.shared.store import NOW_MS as _NOW_MS
-from proxy.core.shared.store import SharedStateDown, SharedStore
+from proxy.core.shared.store import SharedStore
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,7 @@ from redis.commands.core import AsyncScript
 from redis.exceptions import RedisError
 
 from proxy.core.shared.config import RedisSettings
+from proxy.core.shared.errors import SharedStateDown
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,6 @@ local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 """
 """Lua that sets `now` to Redis' own clock in milliseconds: every script starts with it."""
-
-
-class SharedStateDown(Exception):
-    """Redis did not answer (down, unreachable or too slow): a shared limit cannot be confirmed."""
 
 
 def replica_id() -> str:
