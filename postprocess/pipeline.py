@@ -9,6 +9,7 @@ original image), the failure is recorded in `report[step]` and the observer hear
 `StorageError` propagates instead: a client that asked for a URL must not get none silently.
 """
 
+import asyncio
 import importlib
 import logging
 import time
@@ -19,7 +20,7 @@ from typing import Any
 from .artifact import ImageArtifact
 from .errors import PipelineConfigError, StorageError
 from .step import NullObserver, PipelineObserver, Step, StepContext
-from .steps import BUILTIN_STEPS, StoreStep
+from .steps import BUILTIN_STEPS, StoreStep, load_image_libraries
 from .storage.base import Storage
 
 logger = logging.getLogger(__name__)
@@ -69,6 +70,9 @@ class Pipeline:
         The caller's artifact keeps its own report; only `pixels` it passed in may be changed.
         """
         artifact = replace(artifact, report=dict(artifact.report))
+        # In a thread: the first time, importing them takes most of a second, which the event
+        # loop (every other request) must not lose.
+        await asyncio.to_thread(load_image_libraries)
         for step in self.steps:
             if step.name in skip:
                 continue

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     import numpy as np
 
 
+def load_image_libraries() -> None:
+    """Import what the steps work pixels with (numpy, Pillow, SciPy, scikit-image): they load
+    with the first image, not at start-up."""
+    from . import codec, png, watermark  # noqa: F401
+
+
 class DecodeStep:
     """Decodes `data` into `pixels`, rejecting non-images and images over the limits."""
 
