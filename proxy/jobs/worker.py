@@ -369,6 +369,8 @@ class JobWorker:
         except Exception as exc:
             # Their leases lapse unrenewed, and any worker claims them then.
             logger.error("job worker %s: handing back failed: %s", self.owner_id, _kind(exc))
+            return
+        self.wake()  # a free slot may take them now
 
 
 def _warn_taken_over(task: TaskInfo) -> None:

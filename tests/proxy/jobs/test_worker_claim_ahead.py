@@ -10,7 +10,7 @@ import pytest
 
 from proxy.jobs import JobStore, TaskInfo
 from proxy.jobs.records import HandOver
-from tests.clocks import FakeClock
+from tests.clocks import FakeClock, settle
 from tests.proxy.jobs.support import (
     LEASE,
     FrozenClock,
@@ -253,3 +253,63 @@ async def test_after_a_lost_lease_the_task_claimed_ahead_is_handed_back_and_run(
     status = await store.batch_status(batch.id)
     assert status is not None
     assert [r["url"] for r in status["results"]] == ["theirs", f"{batch.id}_task_1"]
+
+
+async def test_tasks_claimed_ahead_too_late_are_handed_back_and_run_at_once(
+    store: JobStore, utcnow: Callable[[], datetime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    batch = await store.create_batch(["a", "b", "c", "d"], {})
+    first_claim_ahead_back = asyncio.Event()
+    claim_ahead, claim = store.claim_ahead, store.claim
+    claims_started, claims_returned = 0, 0
+
+    async def late_claim_ahead(*args: Any, **kwargs: Any) -> list[TaskInfo]:
+        claimed = await claim_ahead(*args, **kwargs)
+        if not first_claim_ahead_back.is_set():
+            await first_claim_ahead_back.wait()
+        return claimed
+
+    async def counted_claim(*args: Any, **kwargs: Any) -> list[TaskInfo]:
+        nonlocal claims_started, claims_returned
+        claims_started += 1
+        claimed = await claim(*args, **kwargs)
+        claims_returned += 1
+        return claimed
+
+    monkeypatch.setattr(store, "claim_ahead", late_claim_ahead)
+    monkeypatch.setattr(store, "claim", counted_claim)
+    go = asyncio.Event()
+    ran: list[int] = []
+
+    async def run(task: TaskInfo) -> dict[str, Any]:
+        await go.wait()
+        ran.append(task.index)
+        return {"url": task.id}
+
+    # Time stands still: only wake-ups make the worker poll.
+    worker = make_worker(store, run, FrozenClock(), utcnow)
+    worker.start()
+
+    async def two_running_two_claimed_ahead() -> bool:
+        status = await store.batch_status(batch.id)
+        return status is not None and status["processing"] == 4
+
+    await eventually(two_running_two_claimed_ahead)
+    go.set()  # tasks 0 and 1 end before the worker hears of 2 and 3
+
+    async def ended_and_polled_in_vain() -> bool:
+        await settle()
+        status = await store.batch_status(batch.id)
+        return (
+            status is not None
+            and status["completed"] == 2
+            and claims_started == claims_returned >= 2
+        )
+
+    await eventually(ended_and_polled_in_vain)
+    assert ran == [0, 1]
+    first_claim_ahead_back.set()  # 2 and 3 arrive with no run of their batch left to follow
+    await eventually(lambda: batch_finished(store, batch.id))
+    await worker.stop()
+
+    assert sorted(ran) == [0, 1, 2, 3]
