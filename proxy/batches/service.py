@@ -70,7 +70,7 @@ class BatchService:
         return BatchReport.model_validate(found)
 
     async def cancel(self, batch_id: str) -> BatchCancelled:
-        cancelled = await self.jobs.cancel_batch(batch_id)
+        cancelled = await self.worker.cancel_batch(batch_id)
         if cancelled is None:
             raise NotFound(f"No batch {batch_id!r}")
         return BatchCancelled.model_validate(cancelled)

@@ -3,8 +3,8 @@
 Public:
 - `JobStore(url)`: batches (`create_batch`, `batch_status`, `list_batches`, `cancel_batch`),
   single requests (`create_single_task`, `finish_single`), `task_stats`, and the worker's leases
-  (`claim`, `renew`, `complete`, `fail`, `release`).
-- `JobWorker(store, run)`: runs tasks in the event loop; `start`, `wake`, `stop`.
+  (`claim`, `claim_ahead`, `renew`, `complete`, `fail`, `hand_over`, `release`).
+- `JobWorker(store, run)`: runs tasks in the event loop; `start`, `wake`, `cancel_batch`, `stop`.
 - `TaskInfo`, what `run` receives; `object_name_seed(task)` to name stored images idempotently.
 - `DatabaseConfig`, `JobsConfig`: the config sections.
 - `Batch`, `Task` (tables), `TaskState`, `BatchStatus`, `TaskKind`, `MAX_BATCH_CONCURRENCY`.

@@ -9,9 +9,18 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, func, insert, or_, select, update
 
-from proxy.jobs.models import BATCHES, TASKS, Batch, BatchStatus, Task, TaskKind, TaskState
+from proxy.jobs.models import (
+    BATCHES,
+    CLAIMED_AHEAD,
+    TASKS,
+    Batch,
+    BatchStatus,
+    Task,
+    TaskKind,
+    TaskState,
+)
 
 # Columns of a batch that every report shows.
 _BATCH_COLUMNS = (
@@ -109,13 +118,14 @@ def settle_batch(conn: Connection, batch_id: str, now: datetime) -> Counter[str]
 
 
 def cancel_batch(conn: Connection, batch_id: str, now: datetime) -> dict[str, Any] | None:
-    """Cancel the tasks that have not started; running ones finish. None if no such batch."""
+    """Cancel the tasks that have not started, claimed ahead ones too; running ones finish.
+    None if no such batch."""
     status = lock_batch(conn, batch_id)
     if status is None:
         return None
     cancelled = conn.execute(
         update(TASKS)
-        .where(TASKS.c.batch_id == batch_id, TASKS.c.state == TaskState.PENDING)
+        .where(TASKS.c.batch_id == batch_id, or_(TASKS.c.state == TaskState.PENDING, CLAIMED_AHEAD))
         .values(state=TaskState.CANCELLED, finished_at=now, updated_at=now)
     ).rowcount
     if status == BatchStatus.PROCESSING:

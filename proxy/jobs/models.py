@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Index, Table, Text
+from sqlalchemy import ColumnElement, Index, Table, Text, and_
 from sqlmodel import Field, SQLModel
 
 from proxy.jobs.columns import JSONType, UTCDateTime
@@ -97,3 +97,9 @@ class Task(SQLModel, table=True):
 # (SQLModel class attributes read as plain values to them).
 BATCHES: Table = Batch.__table__  # type: ignore[attr-defined]
 TASKS: Table = Task.__table__  # type: ignore[attr-defined]
+
+# A batch task leased to run next, started by its owner the moment one of its tasks in the same
+# batch ends (see leases.py): processing, but not started yet.
+CLAIMED_AHEAD: ColumnElement[bool] = and_(
+    TASKS.c.state == TaskState.PROCESSING, TASKS.c.started_at.is_(None)
+)

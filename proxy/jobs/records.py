@@ -10,7 +10,7 @@ from typing import Any
 class TaskInfo:
     """A claimed task as the worker's run function sees it.
 
-    `attempts` counts claims, this one included: 2 or more means an earlier run was interrupted
+    `attempts` counts runs, this one included: 2 or more means an earlier run was interrupted
     (crash, restart, lost lease) and may already have stored its image.
     """
 
@@ -22,6 +22,15 @@ class TaskInfo:
     params: dict[str, Any]
     attempts: int
     created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HandOver:
+    """What `JobStore.hand_over` did with an ended task and the successor started in its place."""
+
+    recorded: bool  # the ended task's outcome was recorded (False: another owner has the task)
+    started: bool  # the successor counts as started (False: stop it, it is not ours to run)
+    claimed_ahead: list[TaskInfo]  # tasks claimed ahead in the successor's batch meanwhile
 
 
 def object_name_seed(task: TaskInfo) -> str:

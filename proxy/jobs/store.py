@@ -27,7 +27,7 @@ from proxy.jobs.models import (
     TaskKind,
     TaskState,
 )
-from proxy.jobs.records import TaskInfo
+from proxy.jobs.records import HandOver, TaskInfo
 
 # 8 hex digits can collide; a fresh id is drawn this many times before giving up.
 _BATCH_ID_ATTEMPTS = 5
@@ -230,6 +230,36 @@ class JobStore:
             return leases.claim_tasks(conn, owner, lease_seconds, now, limit)
 
     @_in_thread
+    def claim_ahead(
+        self, owner: str, batch_ids: Collection[str], lease_seconds: float, now: datetime
+    ) -> list[TaskInfo]:
+        """Lease to `owner`, in each of these batches, one task per task it runs there (less those
+        it holds ahead already), to start the moment one of those ends (`hand_over`)."""
+        with self._db.write() as conn:
+            return leases.claim_ahead(conn, owner, batch_ids, lease_seconds, now)
+
+    @_in_thread
+    def hand_over(
+        self,
+        ended_id: str,
+        successor_id: str,
+        owner: str,
+        lease_seconds: float,
+        now: datetime,
+        *,
+        result: dict[str, Any] | None = None,
+        error: str | None = None,
+    ) -> HandOver:
+        """In one transaction: record the ended task's `result` (or `error`) as `complete` (or
+        `fail`) would, count `successor_id`, claimed ahead in its batch, as started in its place,
+        and claim ahead again. If the ended task is no longer `owner`'s, the successor is handed
+        back instead."""
+        with self._db.write() as conn:
+            return leases.hand_over(
+                conn, ended_id, successor_id, owner, lease_seconds, now, result=result, error=error
+            )
+
+    @_in_thread
     def renew(
         self, task_ids: Collection[str], owner: str, lease_seconds: float, now: datetime
     ) -> set[str]:
@@ -252,7 +282,8 @@ class JobStore:
 
     @_in_thread
     def release(self, task_ids: Collection[str], owner: str, now: datetime) -> int:
-        """Return `owner`'s unfinished tasks to pending (graceful stop); returns how many."""
+        """Return `owner`'s unfinished and claimed-ahead tasks to pending (graceful stop);
+        returns how many."""
         with self._db.write() as conn:
             return leases.release_tasks(conn, task_ids, owner, now)
 

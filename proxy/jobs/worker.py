@@ -16,6 +16,19 @@ Lease and resume design:
   task), that run is cancelled: its result could no longer be recorded anyway.
 - A task claimed more than `max_attempts` times (it keeps taking its worker down with it) is
   failed instead of run again; runs handed back by `stop()` do not count.
+
+Claiming ahead, so that a slot goes from one task to the next without a store round trip:
+- Next to the tasks it runs, the worker holds one task claimed ahead per running task of the same
+  batch (see leases.py). When a task ends, a task claimed ahead in its batch starts at once, and
+  one background transaction records the outcome and that start and claims ahead again. The
+  batch's concurrency holds: the successor takes the place of a task the store still counts.
+- Tasks claimed ahead are renewed with the running ones, handed back by `stop()`, and after a
+  crash expire like any lease, without counting as an attempt. If a batch keeps none of our tasks
+  running, its tasks claimed ahead are handed back at once.
+- `cancel_batch` cancels the tasks claimed ahead too, and through this worker none of them
+  starts. A worker in another process hears of it at its next renewal or hand-over; in the latter
+  case that task has just started, and its run is stopped (nothing recorded) as soon as the
+  hand-over's transaction reports it cancelled.
 """
 
 import asyncio
@@ -23,7 +36,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,6 +75,12 @@ class _Outcome:
     error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Run:
+    task: TaskInfo
+    job: asyncio.Task[None]
+
+
 class JobWorker:
     """Claims batch tasks, runs them with `run`, and records each outcome exactly once.
 
@@ -91,7 +110,10 @@ class JobWorker:
         self._clock = clock or SystemClock()
         self._utcnow = utcnow or (lambda: datetime.now(UTC))
         self.owner_id = new_owner_id()
-        self._running: dict[str, asyncio.Task[None]] = {}
+        self._running: dict[str, _Run] = {}
+        self._ahead: dict[str, TaskInfo] = {}  # to start when a run of their batch ends
+        self._cancelling: set[str] = set()  # batches being cancelled: start none of their tasks
+        self._writes: set[asyncio.Task[None]] = set()  # hand-overs and claims ahead under way
         self._lost: set[str] = set()  # running tasks whose lease another owner now holds
         self._wakeup = asyncio.Event()
         self._holding = asyncio.Event()  # set while tasks run: only then are leases renewed
@@ -116,32 +138,49 @@ class JobWorker:
         """Look for work now rather than at the next poll (e.g. a batch was just created)."""
         self._wakeup.set()
 
+    async def cancel_batch(self, batch_id: str) -> dict[str, Any] | None:
+        """`JobStore.cancel_batch`, starting none of the tasks this worker claimed ahead there."""
+        self._cancelling.add(batch_id)
+        try:
+            cancelled = await self._store.cancel_batch(batch_id)
+        finally:
+            self._cancelling.discard(batch_id)
+        for task_id in [t.id for t in self._ahead.values() if t.batch_id == batch_id]:
+            del self._ahead[task_id]  # cancelled with the rest: nothing to hand back
+        return cancelled
+
     async def stop(self, grace_seconds: float = 0.0) -> None:
         """Stop claiming, give running tasks `grace_seconds` to finish, cancel the rest and hand
-        them back as pending so the next process resumes them without waiting for a lease."""
+        them back as pending, with the tasks claimed ahead, so the next process resumes them
+        without waiting for a lease."""
         self._stopping = True
         self.wake()
         poll, renew = self._loops or (None, None)
         if poll is not None:
             await poll
-        running = set(self._running.values())
+        running = {run.job for run in self._running.values()}
         if running and grace_seconds > 0:
             await self._wait_some(asyncio.wait(running), grace_seconds)
-        unfinished = [task_id for task_id, job in self._running.items() if not job.done()]
+        unfinished = [task_id for task_id, run in self._running.items() if not run.job.done()]
         for job in running:
             job.cancel()
         await asyncio.gather(*running, return_exceptions=True)
+        # Hand-overs under way record their outcomes, and may bring tasks claimed ahead.
+        await asyncio.gather(*self._writes, return_exceptions=True)
         if renew is not None:
             renew.cancel()
             await asyncio.gather(renew, return_exceptions=True)
-        if unfinished:
-            await self._store.release(unfinished, self.owner_id, self._utcnow())
+        handed_back = unfinished + list(self._ahead)
+        self._ahead.clear()
+        if handed_back:
+            await self._store.release(handed_back, self.owner_id, self._utcnow())
 
     async def _poll_loop(self) -> None:
         while not self._stopping:
             self._wakeup.clear()  # before claiming, so a wake() during the claim is not lost
             try:
                 await self._fill_slots()
+                await self._sweep_singles()
             except Exception as exc:
                 # The database may be briefly unreachable; the next poll tries again.
                 logger.error(
@@ -159,22 +198,40 @@ class JobWorker:
             waiter.cancel()
 
     async def _fill_slots(self) -> None:
-        now = self._utcnow()
-        # Single requests have deadlines of minutes: sweeping once a lease is plenty, and keeps
-        # a write transaction off the path between one task and the next.
-        if self._clock.now() >= self._sweep_due:
-            await self._store.fail_stale_singles(now)
-            self._sweep_due = self._clock.now() + self._lease_seconds
         free = self._concurrency - len(self._running)
         if free <= 0:
             return
-        for task in await self._store.claim(self.owner_id, self._lease_seconds, now, free):
-            # Our own lease can lapse if the loop stalls; re-claiming it just renewed it.
-            if task.id not in self._running:
-                self._running[task.id] = asyncio.create_task(
-                    self._execute(task), name=f"job-{task.id}"
-                )
-                self._holding.set()
+        now = self._utcnow()
+        # Our own lease can lapse if the loop stalls; re-claiming it just renewed it.
+        claimed = [
+            task
+            for task in await self._store.claim(self.owner_id, self._lease_seconds, now, free)
+            if task.id not in self._running
+        ]
+        for task in claimed:
+            self._ahead.pop(task.id, None)  # a lapsed claim ahead: started by this claim
+            self._start(task)
+        if claimed:
+            self._write(self._claim_ahead({task.batch_id for task in claimed if task.batch_id}))
+
+    async def _sweep_singles(self) -> None:
+        # Single requests have deadlines of minutes: sweeping once a lease is plenty, and keeps
+        # a write transaction off the path between one task and the next (and before the first).
+        if self._clock.now() >= self._sweep_due:
+            await self._store.fail_stale_singles(self._utcnow())
+            self._sweep_due = self._clock.now() + self._lease_seconds
+
+    def _start(self, task: TaskInfo) -> None:
+        job = asyncio.create_task(self._execute(task), name=f"job-{task.id}")
+        self._running[task.id] = _Run(task, job)
+        self._holding.set()
+
+    def _write(self, write: Coroutine[Any, Any, None]) -> None:
+        """Run a store write in the background; stop() waits for it. Tasks created before it
+        (the runs just started) take their first step first: its thread may hold the GIL a while."""
+        job = asyncio.create_task(write)
+        self._writes.add(job)
+        job.add_done_callback(self._writes.discard)
 
     async def _renew_loop(self) -> None:
         """Every third of a lease, extend the leases of all running tasks in one transaction."""
@@ -184,7 +241,7 @@ class JobWorker:
                 self._holding.clear()
                 await self._holding.wait()
             await self._clock.sleep(self._lease_seconds / 3)
-            held = list(self._running)
+            held = [*self._running, *self._ahead]
             if not held:
                 continue
             try:
@@ -195,17 +252,29 @@ class JobWorker:
                 logger.error("job worker %s: renewing leases failed: %s", self.owner_id, _kind(exc))
                 continue
             for task_id in set(held) - kept:
-                # Gone from the store's view: taken over, or it has just been recorded.
-                job = self._running.get(task_id)
-                if job is not None:
-                    self._lost.add(task_id)
-                    job.cancel()
+                # Gone from the store's view: taken over, cancelled, or just recorded.
+                self._lose(task_id)
+
+    def _lose(self, task_id: str) -> None:
+        """Another owner has the task now (or it is cancelled): forget it, or stop running it."""
+        self._ahead.pop(task_id, None)
+        run = self._running.get(task_id)
+        if run is not None:
+            self._lost.add(task_id)
+            run.job.cancel()
 
     async def _execute(self, task: TaskInfo) -> None:
+        successor: TaskInfo | None = None
         try:
             outcome = await self._attempt(task)
-            if outcome is not None:
+            if outcome is None:
+                return
+            successor = self._successor(task)
+            if successor is None:
                 await self._record(task, outcome)
+            else:
+                self._start(successor)
+                self._write(self._hand_over(task, outcome, successor))
         except Exception as exc:
             logger.error(
                 "job worker %s: recording task %s failed: %s", self.owner_id, task.id, _kind(exc)
@@ -213,7 +282,19 @@ class JobWorker:
         finally:
             self._running.pop(task.id, None)
             self._lost.discard(task.id)
-            self.wake()  # a slot is free
+            if successor is None:
+                self.wake()  # a slot is free
+                if not self._stopping:  # stop() hands back what is left
+                    self._write(self._release_stranded())
+
+    def _successor(self, ended: TaskInfo) -> TaskInfo | None:
+        """Take a task claimed ahead in the ended task's batch, to start in its place."""
+        if self._stopping or ended.batch_id in self._cancelling:
+            return None
+        for task_id, task in self._ahead.items():
+            if task.batch_id == ended.batch_id:
+                return self._ahead.pop(task_id)
+        return None
 
     async def _attempt(self, task: TaskInfo) -> _Outcome | None:
         """Run the task; None if its lease was lost meanwhile (nothing to record)."""
@@ -238,4 +319,59 @@ class JobWorker:
         else:
             recorded = await self._store.fail(task.id, self.owner_id, outcome.error, now)
         if not recorded:
-            logger.warning("task %s: another worker took it over; outcome dropped", task.id)
+            _warn_taken_over(task)
+
+    async def _hand_over(self, ended: TaskInfo, outcome: _Outcome, successor: TaskInfo) -> None:
+        """Record the ended task's outcome and its successor's start; claim ahead again."""
+        try:
+            handed = await self._store.hand_over(
+                ended.id, successor.id, self.owner_id, self._lease_seconds, self._utcnow(),
+                result=outcome.result, error=outcome.error,
+            )  # fmt: skip
+        except Exception as exc:
+            logger.error(
+                "job worker %s: recording task %s failed: %s", self.owner_id, ended.id, _kind(exc)
+            )
+            return
+        if not handed.recorded:
+            _warn_taken_over(ended)
+        if not handed.started:
+            self._lose(successor.id)
+        await self._hold_ahead(handed.claimed_ahead)
+
+    async def _claim_ahead(self, batch_ids: Collection[str]) -> None:
+        try:
+            claimed = await self._store.claim_ahead(
+                self.owner_id, batch_ids, self._lease_seconds, self._utcnow()
+            )
+        except Exception as exc:
+            # Each task then waits for a poll to start, as without claiming ahead.
+            logger.error("job worker %s: claiming ahead failed: %s", self.owner_id, _kind(exc))
+            return
+        await self._hold_ahead(claimed)
+
+    async def _hold_ahead(self, claimed: list[TaskInfo]) -> None:
+        # A task of ours whose lease lapsed can come back claimed ahead while it still runs.
+        self._ahead.update((task.id, task) for task in claimed if task.id not in self._running)
+        await self._release_stranded()
+
+    async def _release_stranded(self) -> None:
+        """Hand back tasks claimed ahead in batches where nothing of ours runs any more (a lost
+        lease, or a claim ahead that came back late): no run there will end to start them."""
+        running = {run.task.batch_id for run in self._running.values()}
+        stranded = [task.id for task in self._ahead.values() if task.batch_id not in running]
+        if not stranded:
+            return
+        for task_id in stranded:
+            del self._ahead[task_id]
+        try:
+            await self._store.release(stranded, self.owner_id, self._utcnow())
+        except Exception as exc:
+            # Their leases lapse unrenewed, and any worker claims them then.
+            logger.error("job worker %s: handing back failed: %s", self.owner_id, _kind(exc))
+            return
+        self.wake()  # a free slot may take them now
+
+
+def _warn_taken_over(task: TaskInfo) -> None:
+    logger.warning("task %s: another worker took it over; outcome dropped", task.id)

@@ -1,13 +1,17 @@
-"""Helpers for job tests: fake wall-clock time and waiting without sleeping."""
+"""Helpers for job tests: fake wall-clock time, waiting without sleeping, and workers."""
 
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from proxy.jobs import JobStore, JobWorker, TaskInfo
 from tests.clocks import FakeClock
 
 EPOCH = datetime(2025, 12, 26, 10, 0, tzinfo=UTC)
+LEASE = 30.0
+POLL = 1.0
 
 
 class ManualClock(FakeClock):
@@ -40,3 +44,29 @@ async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 10.0
         if time.monotonic() > deadline:
             raise AssertionError("condition still false after waiting")
         await asyncio.sleep(0)
+
+
+def make_worker(
+    store: JobStore,
+    run: Callable[[TaskInfo], Any],
+    clock: FakeClock,
+    utcnow: Callable[[], datetime],
+    **options: Any,
+) -> JobWorker:
+    return JobWorker(
+        store,
+        run,
+        clock=clock,
+        utcnow=utcnow,
+        lease_seconds=LEASE,
+        poll_interval=POLL,
+        **options,
+    )
+
+
+async def batch_finished(store: JobStore, *batch_ids: str) -> bool:
+    for batch_id in batch_ids:
+        status = await store.batch_status(batch_id)
+        if status is None or status["status"] == "processing":
+            return False
+    return True
