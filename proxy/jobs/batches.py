@@ -14,6 +14,7 @@ from sqlalchemy import Connection, func, insert, or_, select, update
 from proxy.jobs.models import (
     BATCHES,
     CLAIMED_AHEAD,
+    SHOWN_STATE,
     TASKS,
     Batch,
     BatchStatus,
@@ -162,7 +163,7 @@ def batch_report(conn: Connection, batch_id: str) -> dict[str, Any] | None:
     if batch is None:
         return None
     tasks = conn.execute(
-        select(TASKS.c.id, TASKS.c.state, TASKS.c.result, TASKS.c.error)
+        select(TASKS.c.id, SHOWN_STATE, TASKS.c.result, TASKS.c.error)
         .where(TASKS.c.batch_id == batch_id)
         .order_by(TASKS.c.index)
     ).all()
@@ -187,9 +188,9 @@ def recent_batches(conn: Connection, limit: int) -> list[dict[str, Any]]:
     ).all()
     counts: dict[str, Counter[str]] = {batch.id: Counter() for batch in batches}
     rows = conn.execute(
-        select(TASKS.c.batch_id, TASKS.c.state, func.count())
+        select(TASKS.c.batch_id, SHOWN_STATE, func.count())
         .where(TASKS.c.batch_id.in_(counts))
-        .group_by(TASKS.c.batch_id, TASKS.c.state)
+        .group_by(TASKS.c.batch_id, SHOWN_STATE)
     ).all()
     for batch_id, state, count in rows:
         counts[batch_id][state] = count

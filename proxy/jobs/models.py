@@ -8,7 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Index, Table, Text, and_
+from sqlalchemy import ColumnElement, Index, Table, Text, and_, case
 from sqlmodel import Field, SQLModel
 
 from proxy.jobs.columns import JSONType, UTCDateTime
@@ -103,3 +103,9 @@ TASKS: Table = Task.__table__  # type: ignore[attr-defined]
 CLAIMED_AHEAD: ColumnElement[bool] = and_(
     TASKS.c.state == TaskState.PROCESSING, TASKS.c.started_at.is_(None)
 )
+
+# The state clients and /health see: a task claimed ahead is still waiting, so a batch of
+# concurrency 2 never shows more than 2 processing.
+SHOWN_STATE: ColumnElement[str] = case(
+    (CLAIMED_AHEAD, TaskState.PENDING.value), else_=TASKS.c.state
+).label("state")

@@ -21,6 +21,7 @@ from proxy.jobs.engine import Database
 from proxy.jobs.models import (
     BATCHES,
     MAX_BATCH_CONCURRENCY,
+    SHOWN_STATE,
     TASKS,
     Batch,
     Task,
@@ -201,7 +202,7 @@ class JobStore:
         """Tasks of every kind by state, for /health: pending, processing, completed, failed,
         cancelled (our addition) and total."""
         with self._db.read() as conn:
-            rows = conn.execute(select(TASKS.c.state, func.count()).group_by(TASKS.c.state)).all()
+            rows = conn.execute(select(SHOWN_STATE, func.count()).group_by(SHOWN_STATE)).all()
         counts = {state.value: 0 for state in TaskState}
         counts.update({state: count for state, count in rows})
         return counts | {"total": sum(counts.values())}

@@ -6,7 +6,10 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy import func, select
+
 from proxy.jobs import JobStore, JobWorker, TaskInfo
+from proxy.jobs.models import CLAIMED_AHEAD, TASKS
 from tests.clocks import FakeClock
 
 EPOCH = datetime(2025, 12, 26, 10, 0, tzinfo=UTC)
@@ -70,3 +73,14 @@ async def batch_finished(store: JobStore, *batch_ids: str) -> bool:
         if status is None or status["status"] == "processing":
             return False
     return True
+
+
+async def claimed_ahead(store: JobStore, batch_id: str) -> int:
+    """Tasks of the batch leased to run next (shown to clients as pending, so read here)."""
+
+    def count() -> int:
+        query = select(func.count()).where(TASKS.c.batch_id == batch_id, CLAIMED_AHEAD)
+        with store.database.read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    return await asyncio.to_thread(count)

@@ -13,6 +13,7 @@ from tests.proxy.jobs.support import (
     POLL,
     FrozenClock,
     batch_finished,
+    claimed_ahead,
     eventually,
     make_worker,
 )
@@ -200,7 +201,8 @@ async def test_stop_hands_running_tasks_to_the_next_process_at_once(
 
     async def two_running_one_claimed_ahead() -> bool:
         status = await store.batch_status(batch.id)
-        return first.in_flight == 2 and status is not None and status["processing"] == 3
+        ran = first.in_flight == 2 and status is not None and status["processing"] == 2
+        return ran and await claimed_ahead(store, batch.id) == 1
 
     await eventually(two_running_one_claimed_ahead)
     await first.stop()
