@@ -42,6 +42,19 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def chat(
+    url: str, text: str = "hi", headers: dict[str, str] | None = None, **fields: Any
+) -> httpx.Response:
+    """One user message to `{url}/v1/chat/completions`; `fields` join the body (model...)."""
+    body = {"messages": [{"role": "user", "content": text}], **fields}
+    return httpx.post(f"{url}/v1/chat/completions", json=body, headers=headers, timeout=30)
+
+
+def signed_in(url: str) -> bool:
+    """The proxy's account has signed in with the (fake) upstream."""
+    return bool(httpx.get(f"{url}/api/cookies/status").json()["valid"])
+
+
 def settings_for_fake(data_dir: str, **sections: Any) -> Settings:
     """Settings for one account against the fake upstream, with short timeouts."""
     raw: dict[str, Any] = {

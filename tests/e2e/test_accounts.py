@@ -10,9 +10,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from tests.fakes.gemini_web import FakeGeminiWeb
-from tests.live import LiveServer, settings_for_fake
+from tests.live import LiveServer, chat, settings_for_fake
 
-CHAT = "/v1/chat/completions"
 ADMIN = {"Authorization": "Bearer admin-k"}
 SECRET = Fernet.generate_key().decode()
 NAMES = ("a", "b", "c")
@@ -31,11 +30,6 @@ def three_accounts(tmp_path: Path, **sections: Any):  # type: ignore[no-untyped-
     )
 
 
-def chat(live: LiveServer, text: str = "hi") -> httpx.Response:
-    body = {"messages": [{"role": "user", "content": text}]}
-    return httpx.post(f"{live.url}{CHAT}", json=body, timeout=30)
-
-
 def states(live: LiveServer) -> dict[str, str]:
     listed = httpx.get(f"{live.url}/admin/accounts", headers=ADMIN).json()["accounts"]
     return {a["name"]: a["state"] for a in listed}
@@ -51,7 +45,7 @@ def test_a_usage_limit_moves_the_request_to_another_account(
     with LiveServer(three_accounts(tmp_path)) as live:
         first = fake_gemini.generate_calls
         fake_gemini.fail_stream(1037, psid="psid-a")
-        response = chat(live)
+        response = chat(live.url)
         assert response.status_code == 200, response.text
         assert response.json()["choices"][0]["message"]["content"] == "Echo: hi"
         assert fake_gemini.generate_calls == first + 2
@@ -70,12 +64,12 @@ def test_every_account_limited_is_a_429_until_the_earliest_reset(
 ) -> None:
     with LiveServer(three_accounts(tmp_path)) as live:
         fake_gemini.fail_stream(1037, times=3)
-        limited = chat(live)
+        limited = chat(live.url)
         assert limited.status_code == 429, limited.text
         assert 3500 < int(limited.headers["Retry-After"]) <= 3600
         assert sorted(p for p in served_by(fake_gemini)[-3:]) == ["psid-a", "psid-b", "psid-c"]
         calls = fake_gemini.generate_calls
-        again = chat(live)  # answered at once: no account is tried
+        again = chat(live.url)  # answered at once: no account is tried
         assert again.status_code == 429 and fake_gemini.generate_calls == calls
         health = httpx.get(f"{live.url}/health").json()
         assert health["status"] == "degraded" and "no account is ready" in health["reason"]
@@ -87,7 +81,7 @@ def test_an_expired_account_returns_when_its_cookies_are_replaced(
 ) -> None:
     fake_gemini.expire(psid="psid-a")
     with LiveServer(three_accounts(tmp_path)) as live:
-        assert chat(live).status_code == 200
+        assert chat(live.url).status_code == 200
         assert states(live)["a"] == "expired"
         new = {"cookies": "\n".join(
             f".google.com\tTRUE\t/\tTRUE\t0\t{name}\t{value}"
@@ -96,7 +90,7 @@ def test_an_expired_account_returns_when_its_cookies_are_replaced(
         updated = httpx.put(f"{live.url}/admin/accounts/a/cookies", json=new, headers=ADMIN)
         assert updated.status_code == 200 and updated.json()["state"] == "ready"
         for _ in range(3):  # least recently used first: a's turn comes within three
-            assert chat(live).status_code == 200
+            assert chat(live.url).status_code == 200
         assert "psid-a2" in served_by(fake_gemini)
 
 
@@ -137,7 +131,7 @@ def test_a_deleted_account_leaves_the_health_figures_and_the_metrics(
     fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
     with LiveServer(three_accounts(tmp_path)) as live:
-        assert chat(live).status_code == 200
+        assert chat(live.url).status_code == 200
         before = httpx.get(f"{live.url}/health").json()
         assert httpx.delete(f"{live.url}/admin/accounts/c", headers=ADMIN).status_code == 204
         after = httpx.get(f"{live.url}/health").json()
@@ -147,7 +141,7 @@ def test_a_deleted_account_leaves_the_health_figures_and_the_metrics(
         metrics = httpx.get(f"{live.url}/metrics").text
         assert 'gemini_proxy_pool_size{pool="b"}' in metrics
         assert 'pool="c"' not in metrics and 'account="c"' not in metrics
-        assert chat(live).status_code == 200
+        assert chat(live.url).status_code == 200
 
 
 def test_without_an_admin_key_the_admin_api_is_off(
@@ -164,7 +158,7 @@ def test_cookie_values_never_leave_the_proxy_or_reach_the_database_in_clear(
     with caplog.at_level("DEBUG"), LiveServer(three_accounts(tmp_path)) as live:
         fake_gemini.expire(psid="psid-c")
         seen = [
-            chat(live).text,
+            chat(live.url).text,
             httpx.get(f"{live.url}/admin/accounts", headers=ADMIN).text,
             httpx.post(f"{live.url}/admin/accounts/c/test", headers=ADMIN).text,
             httpx.get(f"{live.url}/api/cookies/status").text,

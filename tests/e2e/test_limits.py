@@ -9,14 +9,9 @@ import pytest
 
 from tests.clocks import FakeClock
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply
-from tests.live import LiveServer, poll, settings_for_fake
+from tests.live import LiveServer, chat, poll, settings_for_fake
 
 CHAT = "/v1/chat/completions"
-
-
-def chat(url: str, model: str = "gemini-2.5-flash", **extra: object) -> httpx.Response:
-    body = {"model": model, "messages": [{"role": "user", "content": "hi"}], **extra}
-    return httpx.post(f"{url}{CHAT}", json=body, timeout=30)
 
 
 def test_the_61st_request_in_an_hour_is_refused(fake_gemini: FakeGeminiWeb, tmp_path: Path) -> None:
@@ -46,7 +41,9 @@ def test_one_request_per_model_every_five_seconds(
         clock.advance(0.8)
         refused = chat(live.url)
         assert refused.status_code == 429
-        assert refused.json()["detail"] == "模型 gemini-2.5-flash 调用过于频繁，请等待 4.2 秒后重试"
+        assert refused.json()["detail"] == (
+            "模型 gemini-3-flash-preview 调用过于频繁，请等待 4.2 秒后重试"  # the default model
+        )
         assert refused.json()["error"]["type"] == "rate_limit_error"
         assert refused.headers["retry-after"] == "5"
         assert chat(live.url, model="gemini-2.5-pro").status_code == 200  # another model is free

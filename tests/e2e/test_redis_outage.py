@@ -7,16 +7,11 @@ import httpx
 import pytest
 
 from tests.fakes.gemini_web import FakeGeminiWeb
-from tests.live import LiveServer, poll, settings_for_fake
+from tests.live import LiveServer, chat, poll, settings_for_fake
 from tests.redis_server import PrivateRedis
 
 ACCOUNTS_DOWN = "Account limits cannot be checked: Redis is unreachable"
 CLIENTS_DOWN = "Client limits cannot be checked: Redis is unreachable"
-
-
-def chat(url: str) -> httpx.Response:
-    body = {"model": "gemini-2.5-flash", "messages": [{"role": "user", "content": "hello"}]}
-    return httpx.post(f"{url}/v1/chat/completions", json=body, timeout=30)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import redis
 import yaml
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply, make_png
-from tests.live import ServerProcess, free_port, poll
+from tests.live import ServerProcess, chat, free_port, poll
 
 REPLICAS = 3
 INTERVAL = 0.5
@@ -97,20 +97,15 @@ def cluster(
         cluster.redis.close()
 
 
-def chat(url: str, model: str, ip: str) -> httpx.Response:
-    body = {"model": model, "messages": [{"role": "user", "content": "hello"}]}
-    headers = {"X-Forwarded-For": ip}
-    return httpx.post(f"{url}/v1/chat/completions", json=body, headers=headers, timeout=30)
-
-
 def test_the_per_ip_quota_holds_across_replicas(
     fake_gemini: FakeGeminiWeb, cluster: Cluster
 ) -> None:
     urls = itertools.cycle(s.url for s in cluster.servers)
     # A model each, so the per-model interval stays out of the way.
     models = ["gemini-3-flash-preview", "gemini-2.5-flash", "gemini-2.5-pro", "gemini-3.0-pro"]
-    assert [chat(next(urls), m, "198.51.100.7").status_code for m in models] == [200] * QUOTA
-    refused = chat(next(urls), "gemini-2.5-pro", "198.51.100.7")
+    client = {"X-Forwarded-For": "198.51.100.7"}
+    assert [chat(next(urls), headers=client, model=m).status_code for m in models] == [200] * QUOTA
+    refused = chat(next(urls), headers=client, model="gemini-2.5-pro")
     assert refused.status_code == 429
     assert re.fullmatch(
         r"请求过于频繁：每小时最多 4 次，请等待 35\d\d\.\d 秒后重试", refused.json()["detail"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 
 from tests.fakes.gemini_web import FakeGeminiWeb, Reply
-from tests.live import LiveServer, poll, settings_for_fake
+from tests.live import LiveServer, poll, settings_for_fake, signed_in
 
 CHAT = "/v1/chat/completions"
 PSID = "psid-main"
@@ -24,10 +24,6 @@ def _body(stream: bool) -> dict[str, object]:
 def _all_closed(fake: FakeGeminiWeb, live: LiveServer) -> bool:
     health = httpx.get(f"{live.url}/health").json()["concurrency"]
     return fake.open_generates(PSID) == 0 and health["available"] == 2
-
-
-def _signed_in(live: LiveServer) -> bool:
-    return bool(httpx.get(f"{live.url}/api/cookies/status").json()["valid"])
 
 
 def test_streams_whose_clients_hang_up_keep_their_slot_until_upstream_closes(
@@ -63,7 +59,7 @@ def test_timed_out_attempts_keep_their_slot_until_upstream_closes(
         str(tmp_path), gemini_web={"request_timeout": 1.0, "idle_timeout": 1.0, **GRACE}
     )
     with LiveServer(settings) as live:
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
 
         async def two(http: httpx.AsyncClient) -> list[int]:
             calls = [http.post(CHAT, json=_body(False)) for _ in range(2)]
@@ -90,7 +86,7 @@ def test_clients_gone_before_the_first_byte_cannot_open_more_upstream_calls(
     )
     with LiveServer(settings) as live:
         # Signed in first, so that every request's half second goes to its upstream call.
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
 
         async def vanish(http: httpx.AsyncClient) -> None:
             # Gone before any byte: the server only learns it when its own deadline passes.

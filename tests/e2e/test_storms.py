@@ -11,7 +11,7 @@ import pytest
 
 from tests.clocks import FakeClock, ManualClock
 from tests.fakes.gemini_web import FakeGeminiWeb
-from tests.live import LiveServer, poll, settings_for_fake
+from tests.live import LiveServer, poll, settings_for_fake, signed_in
 
 CHAT = "/v1/chat/completions"
 CLIENTS = 20
@@ -23,10 +23,6 @@ def _body(text: str = "hi") -> dict[str, object]:
     return {"messages": [{"role": "user", "content": text}]}
 
 
-def _signed_in(live: LiveServer) -> bool:
-    return bool(httpx.get(f"{live.url}/api/cookies/status").json()["valid"])
-
-
 def test_twenty_clients_on_a_usage_limited_account_each_get_429_at_once(
     fake_gemini: FakeGeminiWeb, tmp_path: Path
 ) -> None:
@@ -35,7 +31,7 @@ def test_twenty_clients_on_a_usage_limited_account_each_get_429_at_once(
     fake_gemini.fail_stream(1037, times=None)  # the account's usage limit, on every call
     settings = settings_for_fake(str(tmp_path), limits=RETRIES)
     with LiveServer(settings, clock=clock) as live:
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
 
         async def storm() -> list[httpx.Response]:
             async with httpx.AsyncClient(base_url=live.url, timeout=10) as http:
@@ -59,7 +55,7 @@ def test_one_upstream_500_costs_one_retry_and_no_extra_session_start(
     clock = FakeClock()
     settings = settings_for_fake(str(tmp_path), limits=RETRIES)
     with LiveServer(settings, clock=clock) as live:
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
         assert httpx.post(f"{live.url}{CHAT}", json=_body(), timeout=60).status_code == 200
         inits = fake_gemini.app_inits
         fake_gemini.fail("generate", 500)
@@ -78,7 +74,7 @@ def test_a_persistent_500_costs_at_most_one_call_and_one_start_per_try(
     clock = FakeClock()
     settings = settings_for_fake(str(tmp_path), limits=RETRIES)
     with LiveServer(settings, clock=clock) as live:
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
         inits = fake_gemini.app_inits
         fake_gemini.fail("generate", 500, times=None)
         response = httpx.post(f"{live.url}{CHAT}", json=_body(), timeout=60)
@@ -110,7 +106,7 @@ def test_a_stalled_upstream_answers_504_within_request_timeout(
     web = {"request_timeout": 0.5, "idle_timeout": 0.5, "abandon_grace": 0.3}
     settings = settings_for_fake(str(tmp_path), gemini_web=web, limits=RETRIES)
     with LiveServer(settings, clock=FakeClock()) as live:
-        poll(lambda: _signed_in(live), "the account to sign in")
+        poll(lambda: signed_in(live.url), "the account to sign in")
         wall = time.monotonic()
         response = httpx.post(f"{live.url}{CHAT}", json={**_body(), "stream": stream})
         assert response.status_code == 504
