@@ -3,6 +3,7 @@ loopback listeners the test starts record zero requests; allow-listed hosts stil
 deadlines, byte limits and content checks, fetched once per request whatever the retries."""
 
 import base64
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from tests.clocks import FakeClock
 from tests.fakes.gemini_web import FakeGeminiWeb, make_png
@@ -23,7 +25,7 @@ PNG = make_png(8, 8)
 class Listener:
     """A loopback HTTP server that records every request path and serves a few behaviours."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.paths: list[str] = []
         paths = self.paths
 
@@ -55,6 +57,8 @@ class Listener:
                 pass
 
         self.server = ThreadingHTTPServer(("0.0.0.0", 0), Handler)
+        if tls is not None:
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
@@ -148,6 +152,22 @@ def test_allow_listed_hosts_are_fetched_with_every_check_still_applied(
         inner.close()
     assert inner.paths == []
     assert fake_gemini.generate_calls == 1
+
+
+def test_a_certificate_no_public_authority_signed_is_refused_unread(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
+) -> None:
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    trustme.CA().issue_cert("localhost").configure_cert(tls)  # a CA of the test's own
+    server = Listener(tls)
+    web = {"url_fetch": {"allow_hosts": ["localhost"], "timeout": 5}}
+    try:
+        with LiveServer(settings_for_fake(str(tmp_path), gemini_web=web)) as live:
+            refused = _ask(live.url, f"https://localhost:{server.port}/png")
+    finally:
+        server.close()
+    assert refused.status_code == 400 and "could not download it" in refused.json()["detail"]
+    assert server.paths == [] and fake_gemini.generate_calls == 0
 
 
 def test_a_url_is_fetched_once_per_request_not_per_retry(
