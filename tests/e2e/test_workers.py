@@ -55,5 +55,11 @@ def test_workers_share_the_account_and_add_up_their_metrics(
         )
         assert float(line.split()[-1]) == sent
         fake_gemini.latency = 0.3  # calls overlap: only the shared pool keeps them at 2
-        asyncio.run(burst(f"{url}/v1/chat/completions", 8, chat=True))
+
+        def both_workers_served() -> bool:
+            asyncio.run(burst(f"{url}/v1/chat/completions", 8, chat=True))
+            return len({r.client for r in fake_gemini.generate_requests}) == 2
+
+        # The kernel hands connections to the workers as it likes: until both have served.
+        poll(both_workers_served, "a burst that both workers served")
         assert fake_gemini.peak_open_generates("psid-main") == 2

@@ -107,6 +107,9 @@ class FakeRequest:
     inner: tuple[Any, ...] = field(repr=False)
     received_at: float = 0.0
     """`time.monotonic()` when the fake received the call."""
+    client: int | None = None
+    """Which client instance sent it: gemini_webapi starts `_reqid` at a random number per client
+    and adds 100000 a request, so the remainder tells clients (and processes) apart."""
 
     @property
     def cid(self) -> str:

@@ -61,8 +61,10 @@ def decode(call: Call) -> FakeRequest:
     header = call.request.headers.get(MODEL_HEADER)
     model_id = json.loads(header)[4] if header else None
     files = tuple(_uploaded(call.control, ref) for ref in (message[3] or ()))
+    reqid = call.request.query.get("_reqid", "")
     return FakeRequest(
         received_at=time.monotonic(),
+        client=int(reqid) % 100000 if reqid.isdigit() else None,
         prompt=message[0],
         model_id=model_id,
         model=call.control.catalogue_for(call.psid).find(model_id),
