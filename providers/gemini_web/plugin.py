@@ -139,44 +139,44 @@ class GeminiWebLLM(CustomLLM):
         params: dict[str, Any],
         account: Account,
         deadline: float,
+        files: list[Path],
     ) -> AsyncIterator[_Turn]:
         """One generation on `account` within the account's gate (its session's start too,
         when it needs one), by `deadline` (loop time); failures leave as `GeminiWebError`."""
         exit_signal = account.exit_signal()  # taken before any wait, so no exit is missed
         options = self.accounts.options
-        async with attachment_files(prompt.attachments, self.fetcher) as files:
-            gate = self.gate.hold(account.name)
-            try:
-                await enter_gate(gate, exit_signal, deadline - self.clock.now())
-            except GeminiWebError as refused:
-                if refused.reason in COOLING_REASONS:  # another replica's cooldown
-                    account.record_failure(refused)
+        gate = self.gate.hold(account.name)
+        try:
+            await enter_gate(gate, exit_signal, deadline - self.clock.now())
+        except GeminiWebError as refused:
+            if refused.reason in COOLING_REASONS:  # another replica's cooldown
+                account.record_failure(refused)
+            raise
+        try:
+            client = await account.client(timeout=deadline - self.clock.now())
+            web_model = self._web_model(client, params, model, account)
+        except Exception as exc:
+            error = self._fail(exc, model, account)
+            await gate.__aexit__(type(error), error, None)
+            raise error from None
+        except BaseException as exc:
+            await gate.__aexit__(type(exc), exc, exc.__traceback__)
+            raise
+        inflight = Inflight(options.abandon_grace, client.close, self.clock)
+        try:
+            thinking = bool(params.get("extended_thinking"))
+            yield _Turn(prompt, account, client, web_model, files, tools, inflight, thinking)
+        except Exception as exc:
+            # Mapped before it leaves the gate, which paces on its status.
+            error = self._fail(exc, model, account)
+            await self._leave(gate, inflight, error)
+            raise error from None
+        except BaseException as exc:
+            if not await self._leave(gate, inflight, exc):
                 raise
-            try:
-                client = await account.client(timeout=deadline - self.clock.now())
-                web_model = self._web_model(client, params, model, account)
-            except Exception as exc:
-                error = self._fail(exc, model, account)
-                await gate.__aexit__(type(error), error, None)
-                raise error from None
-            except BaseException as exc:
-                await gate.__aexit__(type(exc), exc, exc.__traceback__)
-                raise
-            inflight = Inflight(options.abandon_grace, client.close, self.clock)
-            try:
-                thinking = bool(params.get("extended_thinking"))
-                yield _Turn(prompt, account, client, web_model, files, tools, inflight, thinking)
-            except Exception as exc:
-                # Mapped before it leaves the gate, which paces on its status.
-                error = self._fail(exc, model, account)
-                await self._leave(gate, inflight, error)
-                raise error from None
-            except BaseException as exc:
-                if not await self._leave(gate, inflight, exc):
-                    raise
-            else:
-                await self._leave(gate, inflight, None)
-                account.succeeded()
+        else:
+            await self._leave(gate, inflight, None)
+            account.succeeded()
 
     @staticmethod
     def _web_model(
@@ -235,28 +235,34 @@ class GeminiWebLLM(CustomLLM):
         prompt.attachments.extend(extra_files or [])
         tried: set[str] = set()
         last: GeminiWebError | None = None
-        while True:
-            account = self._next_account(params, tried, last)
-            try:
-                async with self._turn(model, prompt, tools, params, account, deadline) as turn:
-                    if logging_obj is not None:
-                        logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                    output = await turn.inflight.within(
-                        turn.client.generate_content(
-                            turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                        ),
-                        deadline - self.clock.now(),
-                    )
-                    extra = (
-                        await turn.inflight.within(then(turn, output), deadline - self.clock.now())
-                        if then
-                        else None
-                    )
-                return turn, output, extra
-            except Exception as exc:
-                last = self._fail(exc, model, account)
-                if not self._moves_on(account, last):
-                    raise last from None
+        # Written once for the request: every account tried uploads the same files.
+        async with attachment_files(prompt.attachments, self.fetcher) as files:
+            while True:
+                account = self._next_account(params, tried, last)
+                try:
+                    async with self._turn(
+                        model, prompt, tools, params, account, deadline, files
+                    ) as turn:
+                        if logging_obj is not None:
+                            logging_obj.pre_call(input=turn.prompt.text, api_key="")
+                        output = await turn.inflight.within(
+                            turn.client.generate_content(
+                                turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                            ),
+                            deadline - self.clock.now(),
+                        )
+                        extra = (
+                            await turn.inflight.within(
+                                then(turn, output), deadline - self.clock.now()
+                            )
+                            if then
+                            else None
+                        )
+                    return turn, output, extra
+                except Exception as exc:
+                    last = self._fail(exc, model, account)
+                    if not self._moves_on(account, last):
+                        raise last from None
 
     async def acompletion(  # type: ignore[override]
         self,
@@ -300,44 +306,47 @@ class GeminiWebLLM(CustomLLM):
         prompt, tools = self._prepare(messages, optional_params)
         tried: set[str] = set()
         last: GeminiWebError | None = None
-        while True:
-            account = self._next_account(optional_params, tried, last)
-            text = ""
-            reply = ReplyFilter(tools) if tools else None
-            sent = False
-            try:
-                async with self._turn(
-                    model, prompt, tools, optional_params, account, deadline
-                ) as turn:
-                    if logging_obj is not None:
-                        logging_obj.pre_call(input=turn.prompt.text, api_key="")
-                    stream = turn.client.generate_content_stream(
-                        turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
-                    )
-                    finished = False
-                    try:
-                        while True:
-                            left = min(options.idle_timeout, deadline - self.clock.now())
-                            try:
-                                output = await turn.inflight.within(anext(stream), left)
-                            except StopAsyncIteration:
-                                finished = True
-                                break
-                            text += output.text_delta
-                            for delta in self._deltas(output, reply):
-                                sent = True
-                                yield ModelResponseStream(
-                                    model=model, choices=[StreamingChoices(index=0, delta=delta)]
-                                )
-                    finally:
-                        if not finished:  # timed out, failed, or the client went away
-                            turn.inflight.close_stream(stream)
-                break
-            except Exception as exc:
-                last = self._fail(exc, model, account)
-                # Another account may take over only while the client has seen nothing.
-                if sent or not self._moves_on(account, last):
-                    raise last from None
+        # Written once for the request: every account tried uploads the same files.
+        async with attachment_files(prompt.attachments, self.fetcher) as files:
+            while True:
+                account = self._next_account(optional_params, tried, last)
+                text = ""
+                reply = ReplyFilter(tools) if tools else None
+                sent = False
+                try:
+                    async with self._turn(
+                        model, prompt, tools, optional_params, account, deadline, files
+                    ) as turn:
+                        if logging_obj is not None:
+                            logging_obj.pre_call(input=turn.prompt.text, api_key="")
+                        stream = turn.client.generate_content_stream(
+                            turn.prompt.text, **turn.generate_kwargs(options.temporary_chats)
+                        )
+                        finished = False
+                        try:
+                            while True:
+                                left = min(options.idle_timeout, deadline - self.clock.now())
+                                try:
+                                    output = await turn.inflight.within(anext(stream), left)
+                                except StopAsyncIteration:
+                                    finished = True
+                                    break
+                                text += output.text_delta
+                                for delta in self._deltas(output, reply):
+                                    sent = True
+                                    yield ModelResponseStream(
+                                        model=model,
+                                        choices=[StreamingChoices(index=0, delta=delta)],
+                                    )
+                        finally:
+                            if not finished:  # timed out, failed, or the client went away
+                                turn.inflight.close_stream(stream)
+                    break
+                except Exception as exc:
+                    last = self._fail(exc, model, account)
+                    # Another account may take over only while the client has seen nothing.
+                    if sent or not self._moves_on(account, last):
+                        raise last from None
         rest, calls = reply.finish() if reply else ("", [])
         if rest or calls:
             # Calls are known only once the reply is complete: they go out as one last delta.

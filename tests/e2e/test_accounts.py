@@ -2,6 +2,7 @@
 the earliest reset when all are limited, cookies replaced live through the admin API, and
 what never leaves the proxy (cookie values)."""
 
+import base64
 from pathlib import Path
 from typing import Any
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from tests.fakes.gemini_web import FakeGeminiWeb
+from tests.fakes.gemini_web import FakeGeminiWeb, make_png
 from tests.live import LiveServer, chat, settings_for_fake
 
 ADMIN = {"Authorization": "Bearer admin-k"}
@@ -57,6 +58,21 @@ def test_a_usage_limit_moves_the_request_to_another_account(
         metrics = httpx.get(f"{live.url}/metrics").text
         assert 'gemini_proxy_account_state{account="a",state="cooling"} 1.0' in metrics
         assert 'gemini_proxy_account_failovers_total{account="a"} 1.0' in metrics
+
+
+def test_the_next_account_gets_the_same_attachments(
+    fake_gemini: FakeGeminiWeb, tmp_path: Path
+) -> None:
+    picture = make_png(4, 4, (0, 128, 255))
+    image = {"url": "data:image/png;base64," + base64.b64encode(picture).decode()}
+    content = [{"type": "text", "text": "what is it?"}, {"type": "image_url", "image_url": image}]
+    with LiveServer(three_accounts(tmp_path)) as live:
+        fake_gemini.fail_stream(1037, psid="psid-a")
+        messages = [{"role": "user", "content": content}]
+        response = chat(live.url, model="gemini-2.5-flash", messages=messages)
+        assert response.status_code == 200, response.text
+    assert served_by(fake_gemini) == ["psid-a", "psid-b"]
+    assert [(u.mime, u.data) for u in fake_gemini.uploads] == [("image/png", picture)] * 2
 
 
 def test_every_account_limited_is_a_429_until_the_earliest_reset(
