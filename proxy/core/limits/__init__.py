@@ -18,7 +18,7 @@ from proxy.core.limits.config import (
 )
 from proxy.core.limits.errors import LimitError, PoolFull, PoolTimeout
 from proxy.core.limits.pacing import Pacer, PacingStats
-from proxy.core.limits.pool import ConcurrencyPool, PoolStats
+from proxy.core.limits.pool import ConcurrencyPool, PoolStats, WaitEstimate
 from proxy.core.limits.retry import Attempt, call_with_retry, next_delay, parse_retry_after
 from proxy.core.limits.window import SlidingWindow
 
@@ -40,6 +40,7 @@ __all__ = [
     "PoolTimeout",
     "RetrySettings",
     "SlidingWindow",
+    "WaitEstimate",
     "call_with_retry",
     "client_ip",
     "next_delay",

@@ -14,6 +14,28 @@ from proxy.core.limits.errors import PoolFull, PoolTimeout
 _HOLD_WEIGHT = 0.2
 
 
+class WaitEstimate:
+    """What a request that finds the slots taken should be told to wait: the rounds of the
+    queue ahead of it times a running mean of how long a slot is held."""
+
+    def __init__(self, size: int, max_wait: float) -> None:
+        self._size = size
+        self._max_wait = max_wait
+        self._mean_hold: float | None = None
+
+    def observe(self, seconds: float) -> None:
+        """A slot was held `seconds`."""
+        if self._mean_hold is None:
+            self._mean_hold = seconds
+        else:
+            self._mean_hold += _HOLD_WEIGHT * (seconds - self._mean_hold)
+
+    def suggested_wait(self, queued: int) -> float:
+        if self._mean_hold is None:
+            return self._max_wait
+        return min(self._max_wait, (queued // self._size + 1) * self._mean_hold)
+
+
 @dataclass(frozen=True, slots=True)
 class PoolStats:
     max: int
@@ -40,7 +62,7 @@ class ConcurrencyPool:
         self._clock = clock
         self._in_use = 0
         self._waiters: deque[asyncio.Future[None]] = deque()
-        self._mean_hold: float | None = None
+        self._wait = WaitEstimate(self._size, self._max_wait)
 
     @property
     def stats(self) -> PoolStats:
@@ -53,7 +75,7 @@ class ConcurrencyPool:
         try:
             yield
         finally:
-            self._observe_hold(self._clock.now() - started)
+            self._wait.observe(self._clock.now() - started)
             self._release()
 
     async def _acquire(self) -> None:
@@ -61,7 +83,8 @@ class ConcurrencyPool:
             self._in_use += 1
             return
         if len(self._waiters) >= self._max_queue:
-            raise PoolFull(self.name, len(self._waiters), self._suggested_wait())
+            queued = len(self._waiters)
+            raise PoolFull(self.name, queued, self._wait.suggested_wait(queued))
         grant = asyncio.get_running_loop().create_future()
         self._waiters.append(grant)
         timer = asyncio.ensure_future(self._expire(grant))
@@ -81,7 +104,8 @@ class ConcurrencyPool:
         await self._clock.sleep(self._max_wait)
         if not grant.done():
             self._waiters.remove(grant)
-            grant.set_exception(PoolTimeout(self.name, self._max_wait, self._suggested_wait()))
+            wait = self._wait.suggested_wait(len(self._waiters))
+            grant.set_exception(PoolTimeout(self.name, self._max_wait, wait))
 
     def _release(self) -> None:
         while self._waiters:
@@ -91,16 +115,3 @@ class ConcurrencyPool:
                 grant.set_result(None)  # the slot changes hands; in_use stays the same
                 return
         self._in_use -= 1
-
-    def _observe_hold(self, seconds: float) -> None:
-        if self._mean_hold is None:
-            self._mean_hold = seconds
-        else:
-            self._mean_hold += _HOLD_WEIGHT * (seconds - self._mean_hold)
-
-    def _suggested_wait(self) -> float:
-        """Roughly how long a newcomer would wait: queue rounds ahead times the mean hold."""
-        if self._mean_hold is None:
-            return self._max_wait
-        rounds = len(self._waiters) // self._size + 1
-        return min(self._max_wait, rounds * self._mean_hold)

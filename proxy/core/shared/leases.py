@@ -35,7 +35,14 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from proxy.core.clock import Clock
-from proxy.core.limits import ConcurrencyPool, PoolFull, PoolSettings, PoolStats, PoolTimeout
+from proxy.core.limits import (
+    ConcurrencyPool,
+    PoolFull,
+    PoolSettings,
+    PoolStats,
+    PoolTimeout,
+    WaitEstimate,
+)
 from proxy.core.shared.errors import SharedStateDown
 from proxy.core.shared.store import NOW_MS as _NOW_MS
 from proxy.core.shared.store import SharedStore
@@ -102,8 +109,6 @@ _STATS = _NOW_MS + _PRUNE + "return {redis.call('ZCARD', KEYS[1]), redis.call('Z
 GRANTED, QUEUED, FULL = 1, 0, -1
 WAITER_TTL = 5.0
 """Seconds after which a queued request that stopped asking loses its ticket."""
-# Weight of the newest hold time in the running mean behind the suggested retry_after.
-_HOLD_WEIGHT = 0.2
 
 
 class SharedPool:
@@ -140,7 +145,7 @@ class SharedPool:
         self._release_script = store.script(_RELEASE)
         self._stats_script = store.script(_STATS)
         self._stats = PoolStats(self._size, self._size, 0, 0)
-        self._mean_hold: float | None = None
+        self._wait = WaitEstimate(self._size, self._max_wait)
 
     @property
     def stats(self) -> PoolStats:
@@ -174,7 +179,7 @@ class SharedPool:
             yield
         finally:
             keeper.cancel()
-            self._observe_hold(self._clock.now() - started)
+            self._wait.observe(self._clock.now() - started)
             await self._release(lease)
 
     async def _acquire(self, lease: str) -> None:
@@ -187,9 +192,9 @@ class SharedPool:
                 if state == GRANTED:
                     return
                 if state == FULL:
-                    raise PoolFull(self.name, place, self._suggested_wait(place))
+                    raise PoolFull(self.name, place, self._wait.suggested_wait(place))
                 if self._clock.now() >= deadline:
-                    raise PoolTimeout(self.name, self._max_wait, self._suggested_wait(place))
+                    raise PoolTimeout(self.name, self._max_wait, self._wait.suggested_wait(place))
                 await self._clock.sleep(self._poll)
         except BaseException:
             await self._release(lease)  # its ticket, or a lease granted as we were cancelled
@@ -212,15 +217,3 @@ class SharedPool:
         # Unreachable Redis: the lease expires by itself.
         with contextlib.suppress(SharedStateDown):
             await self._store.run(self._release_script, self._keys, [lease])
-
-    def _observe_hold(self, seconds: float) -> None:
-        if self._mean_hold is None:
-            self._mean_hold = seconds
-        else:
-            self._mean_hold += _HOLD_WEIGHT * (seconds - self._mean_hold)
-
-    def _suggested_wait(self, queued: int) -> float:
-        """Roughly how long a newcomer would wait: queue rounds ahead times the mean hold."""
-        if self._mean_hold is None:
-            return self._max_wait
-        return min(self._max_wait, (queued // self._size + 1) * self._mean_hold)
