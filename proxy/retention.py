@@ -9,6 +9,7 @@ service its stored files.
 
 import asyncio
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from proxy.batches.service import BatchService
@@ -20,39 +21,33 @@ logger = logging.getLogger(__name__)
 HOUR = 3600.0
 
 
-async def tidy(
-    batches: BatchService,
-    responses: ResponsesService,
-    images: ImageService,
-    jobs_days: float,
-    images_days: float,
-) -> None:
-    """Forget once what has passed its retention."""
-    now = datetime.now(UTC)
-    if jobs_days > 0:
-        gone = await batches.forget_finished(now - timedelta(days=jobs_days))
-        if gone:
-            logger.info("retention: %d finished job records removed", gone)
-        gone = await responses.forget_stored(now - timedelta(days=jobs_days))
-        if gone:
-            logger.info("retention: %d stored responses removed", gone)
-    if images_days > 0:
-        gone = await images.forget_stored(now - timedelta(days=images_days))
-        if gone:
-            logger.info("retention: %d stored images removed", gone)
+@dataclass(frozen=True)
+class Retention:
+    """What each capability keeps and for how many days (0: forever)."""
 
+    batches: BatchService
+    responses: ResponsesService
+    images: ImageService
+    jobs_days: float
+    images_days: float
 
-async def keep_tidy(
-    batches: BatchService,
-    responses: ResponsesService,
-    images: ImageService,
-    jobs_days: float,
-    images_days: float,
-) -> None:
-    """`tidy`, hourly, on real time (tests call `tidy` itself)."""
-    while True:
-        try:
-            await tidy(batches, responses, images, jobs_days, images_days)
-        except Exception as exc:  # the database or the bucket may be away for a while
-            logger.warning("retention: cleanup failed: %s", type(exc).__name__)
-        await asyncio.sleep(HOUR)
+    async def tidy(self) -> None:
+        """Forget once what has passed its retention."""
+        now = datetime.now(UTC)
+        rounds = (
+            (self.batches.forget_finished, self.jobs_days, "finished job records"),
+            (self.responses.forget_stored, self.jobs_days, "stored responses"),
+            (self.images.forget_stored, self.images_days, "stored images"),
+        )
+        for forget, days, what in rounds:
+            if days > 0 and (gone := await forget(now - timedelta(days=days))):
+                logger.info("retention: %d %s removed", gone, what)
+
+    async def keep_tidy(self) -> None:
+        """`tidy`, hourly, on real time (tests call `tidy` itself)."""
+        while True:
+            try:
+                await self.tidy()
+            except Exception as exc:  # the database or the bucket may be away for a while
+                logger.warning("retention: cleanup failed: %s", type(exc).__name__)
+            await asyncio.sleep(HOUR)

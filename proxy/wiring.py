@@ -29,7 +29,7 @@ from proxy.images.service import ImageService
 from proxy.jobs import JobStore
 from proxy.responses.service import ResponsesService
 from proxy.responses.store import ResponseStore
-from proxy.retention import keep_tidy
+from proxy.retention import Retention
 from proxy.shared_limits import build_limits
 from proxy.status.service import StatusService
 
@@ -100,8 +100,11 @@ async def wired(
         chat = ChatService(admission, models, upstream)
         responses = ResponsesService(chat, stored_responses)
         batches.start()
-        retention = (settings.jobs.retention_days, settings.storage.retention_days)
-        tidying = asyncio.create_task(keep_tidy(batches, responses, images, *retention))
+        retention = Retention(
+            batches, responses, images,
+            settings.jobs.retention_days, settings.storage.retention_days,
+        )  # fmt: skip
+        tidying = asyncio.create_task(retention.keep_tidy())
         stack.push_async_callback(_stopped, tidying)
         stack.push_async_callback(batches.close)
         metrics.workers.set(1)  # summed over live workers when several share the metrics

@@ -12,7 +12,7 @@ from proxy.app import create_app
 from proxy.core.config import parse_settings
 from proxy.jobs.engine import Database
 from proxy.responses.store import RESPONSES
-from proxy.retention import tidy
+from proxy.retention import Retention
 
 
 @pytest.mark.parametrize(("days", "left"), [(30, {"new.png"}), (0, {"new.png", "old.png"})])
@@ -30,7 +30,7 @@ async def test_stored_images_past_their_retention_are_removed(
     os.utime(images / "old.png", (long_ago, long_ago))
     async with app.router.lifespan_context(app):
         wiring = app.state.wiring
-        await tidy(wiring.batches, wiring.responses, wiring.images, days, days)
+        await Retention(wiring.batches, wiring.responses, wiring.images, days, days).tidy()
     assert {path.name for path in images.iterdir()} == left
 
 
@@ -50,6 +50,7 @@ async def test_stored_responses_past_their_retention_are_removed(
             conn.execute(
                 RESPONSES.update().where(RESPONSES.c.id == "resp_old").values(created_at=long_ago)
             )
-        await tidy(app.state.wiring.batches, responses, app.state.wiring.images, days, days)
+        wiring = app.state.wiring
+        await Retention(wiring.batches, responses, wiring.images, days, days).tidy()
         kept = {i for i in ("resp_old", "resp_new") if await responses.store.body(i) is not None}
     assert kept == left
