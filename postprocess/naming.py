@@ -8,8 +8,8 @@ from anyascii import anyascii
 
 DEFAULT_PREFIX = "gemini-images"
 EXTENSIONS = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp", "image/gif": "gif"}
-STORED_SUFFIXES = (*(f".{extension}" for extension in EXTENSIONS.values()), ".bin")
-"""What the names `object_name` makes end with: retention deletes nothing else."""
+_STORED_EXTENSIONS = "|".join([*EXTENSIONS.values(), "bin"])
+_STORED_NAME = re.compile(rf"\d{{8}}_\d{{6}}_[a-z0-9-]+_[0-9a-f]{{6}}\.(?:{_STORED_EXTENSIONS})")
 _ENOUGH_LETTERS = 8  # stop adding words once the keyword has this many letters
 _MAX_WORDS = 4
 _CJK_CHARACTERS = 4  # a run of CJK text has no spaces: keep its first few characters
@@ -49,6 +49,12 @@ def keyword(prompt: str) -> str:
         if sum(map(len, words)) >= _ENOUGH_LETTERS or len(words) >= _MAX_WORDS:
             break
     return "-".join(words)[:_MAX_LENGTH].strip("-") or "image"
+
+
+def is_stored_name(name: str) -> bool:
+    """A file name `object_name` makes (its last part): retention deletes nothing else, so a
+    shared folder or bucket keeps what is not ours."""
+    return _STORED_NAME.fullmatch(name) is not None
 
 
 def object_name(

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
-from ..naming import STORED_SUFFIXES
+from ..naming import is_stored_name
 from .base import StorageError, check_name
 
 
@@ -59,9 +59,8 @@ class LocalStorage:
         if not folder.is_dir():
             return gone
         for path in folder.rglob("*"):
-            # Dot files are writes in progress (see _write).
-            ours = path.name.endswith(STORED_SUFFIXES) and not path.name.startswith(".")
-            if ours and path.is_file() and path.stat().st_mtime < moment:
+            # Dot files, writes in progress (see _write), never match.
+            if is_stored_name(path.name) and path.is_file() and path.stat().st_mtime < moment:
                 path.unlink(missing_ok=True)
                 gone += 1
         return gone

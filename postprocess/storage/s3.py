@@ -9,7 +9,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..naming import STORED_SUFFIXES
+from ..naming import is_stored_name
 from .base import StorageError, check_name
 
 AddressingStyle = Literal["auto", "path", "virtual"]
@@ -107,7 +107,7 @@ class S3Storage:
             old = [
                 {"Key": item["Key"]}
                 for item in page.get("Contents", [])
-                if item["Key"].endswith(STORED_SUFFIXES)
+                if is_stored_name(item["Key"].rsplit("/", 1)[-1])
                 and item["LastModified"].timestamp() < moment
             ]
             if old:

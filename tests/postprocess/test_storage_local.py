@@ -95,18 +95,23 @@ def test_build_storage_defaults_to_local(tmp_path):
 
 async def test_retention_deletes_only_its_own_images_written_before_the_cutoff(tmp_path):
     storage = LocalStorage(tmp_path, fsync=False)
-    await storage.put("ours/2025/old.png", b"old", "image/png", "http://x")
-    await storage.put("ours/new.png", b"new", "image/png", "http://x")
-    await storage.put("theirs/old.png", b"old", "image/png", "http://x")
+    old_name, new_name = "20251001_120000_cat_0a1b2c.png", "20251101_120000_dog_3d4e5f.jpg"
+    await storage.put(f"ours/2025/{old_name}", b"old", "image/png", "http://x")
+    await storage.put(f"ours/{new_name}", b"new", "image/png", "http://x")
+    await storage.put(f"theirs/{old_name}", b"old", "image/png", "http://x")
+    (tmp_path / "ours" / "holiday.png").write_bytes(b"an image someone else put there")
     (tmp_path / "ours" / "notes.txt").write_bytes(b"not an image of ours")
-    writing = tmp_path / "ours" / ".in-progress.part"
+    writing = tmp_path / "ours" / f".{new_name}.part"
     writing.write_bytes(b"partial")
     long_ago = time.time() - 40 * 86400
-    old = [tmp_path / "ours/2025/old.png", tmp_path / "theirs/old.png", writing]
-    for path in [*old, tmp_path / "ours" / "notes.txt"]:
+    old = [tmp_path / f"ours/2025/{old_name}", tmp_path / f"theirs/{old_name}", writing]
+    for path in [*old, tmp_path / "ours" / "notes.txt", tmp_path / "ours" / "holiday.png"]:
         os.utime(path, (long_ago, long_ago))
 
     assert await storage.forget_before(time.time() - 30 * 86400, "ours") == 1
-    assert not (tmp_path / "ours/2025/old.png").exists()
-    kept = ["ours/new.png", "theirs/old.png", "ours/notes.txt", "ours/.in-progress.part"]
+    assert not (tmp_path / f"ours/2025/{old_name}").exists()
+    kept = [
+        f"ours/{new_name}", f"theirs/{old_name}", "ours/notes.txt", "ours/holiday.png",
+        f"ours/.{new_name}.part",
+    ]  # fmt: skip
     assert all((tmp_path / name).exists() for name in kept)

@@ -97,9 +97,12 @@ def test_build_storage_makes_s3_and_rejects_unknown_types(endpoint):
 
 async def test_retention_deletes_only_its_own_objects_written_before_the_cutoff(endpoint):
     s3 = storage(endpoint, prefix="retention")
-    for name in ("ours/b.png", "ours/c.jpg", "ours/notes.txt", "theirs/d.png"):
+    ours = ("20251001_120000_cat_0a1b2c.png", "20251001_120000_dog_3d4e5f.jpg")
+    names = [f"ours/{n}" for n in ours] + ["ours/notes.txt", "ours/holiday.png"]
+    for name in [*names, f"theirs/{ours[0]}"]:
         await s3.put(name, b"x", "image/png", "")
     assert await s3.forget_before(time.time() - 3600, "ours") == 0  # all newer than an hour
-    assert await s3.forget_before(time.time() + 60, "ours") == 2  # the images, not the notes
+    # Our images, not the notes nor an image someone else named.
+    assert await s3.forget_before(time.time() + 60, "ours") == 2
     assert await s3.forget_before(time.time() + 60, "ours") == 0
     assert await s3.forget_before(time.time() + 60, "theirs") == 1  # untouched until asked

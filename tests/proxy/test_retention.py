@@ -14,8 +14,11 @@ from proxy.jobs.engine import Database
 from proxy.responses.store import RESPONSES
 from proxy.retention import Retention
 
+# Named as the store step names its images.
+OLD, NEW = "20251001_120000_cat_0a1b2c.png", "20251101_120000_dog_3d4e5f.png"
 
-@pytest.mark.parametrize(("days", "left"), [(30, {"new.png"}), (0, {"new.png", "old.png"})])
+
+@pytest.mark.parametrize(("days", "left"), [(30, {NEW}), (0, {NEW, OLD})])
 async def test_stored_images_past_their_retention_are_removed(
     tmp_path: Path, days: float, left: set[str]
 ) -> None:
@@ -24,10 +27,10 @@ async def test_stored_images_past_their_retention_are_removed(
     app = create_app(parse_settings({"server": {"data_dir": str(tmp_path)}, **keep}))
     images = tmp_path / "images" / "gemini-images"  # the store step's default folder
     images.mkdir(parents=True)
-    for name in ("old.png", "new.png"):
+    for name in (OLD, NEW):
         (images / name).write_bytes(b"png")
     long_ago = time.time() - 31 * 86400
-    os.utime(images / "old.png", (long_ago, long_ago))
+    os.utime(images / OLD, (long_ago, long_ago))
     async with app.router.lifespan_context(app):
         wiring = app.state.wiring
         await Retention(wiring.batches, wiring.responses, wiring.images, days, days).tidy()
