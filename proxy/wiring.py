@@ -63,10 +63,12 @@ async def wired(
         limits = build_limits(settings, clock, metrics, stack)
         gate = limits.gate
         account_service.forget_limits = gate.forget
-        if limits.store is not None:  # one replica at a time rotates an account's cookie
+        # One replica at a time rotates an account's cookie, when the others can read the new
+        # one from the store; without a writable store each replica rotates its own copy.
+        if limits.store is not None and account_service.store.writable:
             store = limits.store
-            account_service.rotation_turn = lambda name, seconds: store.take_turn(
-                f"rotate:{name}", seconds
+            account_service.rotation_turn = lambda turn, seconds: store.take_turn(
+                f"rotate:{turn}", seconds
             )
         providers: dict[str, CustomLLM] = {PROVIDER_NAME: GeminiWebLLM(accounts, gate), **plugins}
         stack.enter_context(

@@ -42,16 +42,17 @@ class AccountEvents(Protocol):
     async def cookies_rotated(self, account: str, psidts: str) -> None:
         """Google minted a new `__Secure-1PSIDTS` for `account`: keep it."""
 
-    async def may_rotate(self, account: str, seconds: float) -> bool:
-        """Whether this process rotates `account` now (replicas take turns: the one that
-        rotates holds the turn for `seconds`; the others read its cookie from the store)."""
+    async def may_rotate(self, account: str, way: str, seconds: float) -> bool:
+        """Whether this process rotates `account` now, one `way` ("cookies": RotateCookies,
+        "browser": a page load) with turns of its own (replicas take turns: the one that rotates
+        holds the turn for `seconds`; the others read its cookie from the store)."""
 
 
 class NoEvents:
     async def cookies_rotated(self, account: str, psidts: str) -> None:
         return None
 
-    async def may_rotate(self, account: str, seconds: float) -> bool:
+    async def may_rotate(self, account: str, way: str, seconds: float) -> bool:
         return True
 
 
@@ -371,7 +372,7 @@ class AccountPool:
             await self._sleep(period)
             if account.state.state is State.DISABLED:
                 continue
-            if await self.events.may_rotate(account.name, period * 0.9):
+            if await self.events.may_rotate(account.name, "cookies", period * 0.9):
                 await account.rotate_cookies(self.events)
 
     async def close(self) -> None:

@@ -100,8 +100,9 @@ class BrowserRefresher:
             for account in self.pool:
                 if account.state.state is State.DISABLED:
                     continue
-                # Replicas take turns, as with RotateCookies: one page load mints for all.
-                if await self.pool.events.may_rotate(account.name, delay * 0.9):
+                # Replicas take turns, as with RotateCookies (turns of their own, so neither way
+                # holds off the other): one page load mints for all.
+                if await self.pool.events.may_rotate(account.name, "browser", delay * 0.9):
                     await self.refresh(account)
 
     async def refresh(self, account: Account) -> str:

@@ -20,6 +20,7 @@ from proxy.accounts.schema import AccountView, RotationView
 from proxy.accounts.store import AccountStore, SecretKeyError
 from proxy.core.config import ConfigError, Settings
 from proxy.core.errors import Conflict, NotFound
+from proxy.core.shared.errors import SharedStateDown
 
 logger = logging.getLogger(__name__)
 
@@ -110,13 +111,13 @@ class AccountService:
                 "account %s changed in the store meanwhile: rotated cookie dropped", account
             )
 
-    async def may_rotate(self, account: str, seconds: float) -> bool:
+    async def may_rotate(self, account: str, way: str, seconds: float) -> bool:
         if self.rotation_turn is None:
             return True
         try:
-            return await self.rotation_turn(account, seconds)
-        except Exception as exc:  # Redis away: better one rotation too many than none
-            logger.warning("rotation turn of %s not shared: %s", account, type(exc).__name__)
+            return await self.rotation_turn(f"{way}:{account}", seconds)
+        except SharedStateDown:  # better one rotation too many than none
+            logger.warning("rotation turn of %s not shared: Redis unreachable", account)
             return True
 
     async def sync(self) -> None:

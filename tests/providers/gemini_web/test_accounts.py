@@ -102,7 +102,7 @@ async def test_a_replica_without_the_turn_does_not_rotate(fake_gemini: FakeGemin
         def __init__(self) -> None:
             self.asked: list[float] = []
 
-        async def may_rotate(self, account: str, seconds: float) -> bool:
+        async def may_rotate(self, account: str, way: str, seconds: float) -> bool:
             self.asked.append(seconds)
             return False
 
