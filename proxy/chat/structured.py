@@ -94,8 +94,11 @@ def from_openapi(schema: dict[str, Any]) -> dict[str, Any]:
             converted[key] = [from_openapi(inner) for inner in value]
         else:
             converted[key] = value
-    if schema.get("nullable") is True and "type" in converted:
-        converted["type"] = [converted["type"], "null"]
+    if schema.get("nullable") is True:
+        if "type" in converted:
+            converted["type"] = [converted["type"], "null"]
+        if isinstance(converted.get("enum"), list):
+            converted["enum"] = [*converted["enum"], None]
     return converted
 
 

@@ -51,14 +51,13 @@ def add_parser(
 
 
 def _values(psid: str, psidts: str | None) -> "GoogleCookies":
-    """The two values given, or asked for at the terminal when `--psid` came alone."""
+    """The two values given; those not given with `--psid` alone are asked for at the terminal."""
     from proxy.accounts.cookies import from_values
 
     if psid:
         return from_values(psid, psidts)
-    return from_values(
-        getpass.getpass("__Secure-1PSID: "), getpass.getpass("__Secure-1PSIDTS: ") or None
-    )
+    psid = getpass.getpass("__Secure-1PSID: ")
+    return from_values(psid, psidts or getpass.getpass("__Secure-1PSIDTS: ") or None)
 
 
 def run(options: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ Router, which could re-send it to a fallback).
 
 import base64
 import binascii
+from functools import cached_property
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -166,11 +167,12 @@ class GenerationConfig(_Model):
 
     @model_validator(mode="after")
     def _usable_schema(self) -> "GenerationConfig":
-        schema = answer.schema if (answer := self.answer()) else None
+        schema = answer.schema if (answer := self.answer) else None
         if schema is not None and (problem := check_schema(schema)):
             raise ValueError(f"the response schema is not a usable schema: {problem}")
         return self
 
+    @cached_property
     def answer(self) -> JsonAnswer | None:
         """The JSON the reply must be, when `responseMimeType` asks for JSON."""
         if self.response_mime_type != "application/json":

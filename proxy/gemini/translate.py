@@ -117,7 +117,7 @@ def chat_call(request: GenerateContentRequest, model: str) -> ChatCall:
         else:
             messages.extend(_user_messages(content))
     config = request.generation_config
-    answer = config.answer()
+    answer = config.answer
     if answer is not None:
         messages.append(answer.instruction())
     choice, offered = _tool_choice(request)

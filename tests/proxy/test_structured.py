@@ -66,6 +66,9 @@ def test_gemini_response_schemas_read_as_json_schema() -> None:
         "required": ["name"],
     }
     assert JsonAnswer(schema).read('{"name": null, "tags": ["a"]}')[1] is None
+    size = from_openapi({"type": "STRING", "enum": ["S", "M"], "nullable": True})
+    assert size == {"type": ["string", "null"], "enum": ["S", "M", None]}
+    assert JsonAnswer(size).read("null")[1] is None
     assert JsonAnswer(schema).read('{"name": "x", "tags": ["a", "b", "c"]}')[1] is not None
 
 

@@ -22,7 +22,8 @@ NOW_MS = """
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 """
-"""Lua that sets `now` to Redis' own clock in milliseconds: every script starts with it."""
+"""Lua that sets `now` to Redis' own clock in milliseconds: every script that needs the time
+starts with it."""
 
 
 def replica_id() -> str:

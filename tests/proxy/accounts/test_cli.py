@@ -74,3 +74,13 @@ def test_psid_without_a_value_is_asked_for_without_echo(
     assert main(["accounts", "--config", config, "list"]) == 0
     out = capsys.readouterr().out
     assert "asked: enabled" in out and "psid-asked" not in out
+
+
+def test_a_psidts_given_with_a_bare_psid_is_kept_not_asked_for(
+    config: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[str] = []
+    monkeypatch.setattr("getpass.getpass", lambda prompt: asked.append(prompt) or "psid-asked")
+    command = ["accounts", "--config", config, "add", "half", "--psid", "--psidts", "ts-given"]
+    assert main(command) == 0
+    assert asked == ["__Secure-1PSID: "]
