@@ -37,6 +37,7 @@ class Pipeline:
     def __init__(self, steps: Sequence[Step], observer: PipelineObserver | None = None) -> None:
         self.steps = tuple(steps)
         self.observer = observer or NullObserver()
+        self._libraries_loaded = False
 
     @classmethod
     def from_config(
@@ -64,15 +65,20 @@ class Pipeline:
     def step_names(self) -> tuple[str, ...]:
         return tuple(step.name for step in self.steps)
 
+    async def load_libraries(self) -> None:
+        """Import the image libraries (numpy, Pillow, SciPy, scikit-image), once, in a thread:
+        that takes most of a second, which the event loop (every other request) must not lose."""
+        if not self._libraries_loaded:
+            await asyncio.to_thread(load_image_libraries)
+            self._libraries_loaded = True
+
     async def run(self, artifact: ImageArtifact, *, skip: Collection[str] = ()) -> ImageArtifact:
         """Run every step not named in `skip` (e.g. `{"store"}` for a base64 response).
 
         The caller's artifact keeps its own report; only `pixels` it passed in may be changed.
         """
         artifact = replace(artifact, report=dict(artifact.report))
-        # In a thread: the first time, importing them takes most of a second, which the event
-        # loop (every other request) must not lose.
-        await asyncio.to_thread(load_image_libraries)
+        await self.load_libraries()
         for step in self.steps:
             if step.name in skip:
                 continue

@@ -118,6 +118,8 @@ class ImageService:
             raise BadRequest(f"at most {self.options.max_count} images per request")
         if order.editing and not order.references:
             raise BadRequest("image is required")
+        if order.references:
+            await self.pipeline.load_libraries()  # the check reads images with them
         references = [self._checked_reference(data) for data in order.references]
         model = self.models.resolve_image(order.model, order.prompt, order.size)
         await self.admission.admit(caller, model, len(order.prompt))
@@ -199,6 +201,7 @@ class ImageService:
         self, drawing: Drawing, index: int, data: bytes, revised: str | None
     ) -> ImageResult:
         seed = None if drawing.name_seed is None else f"{drawing.name_seed}:{index}"
+        await self.pipeline.load_libraries()  # before `_mime` reads the image with them
         artifact = ImageArtifact(
             data, _mime(data), prompt=drawing.prompt, base_url=drawing.base_url,
             name_seed=seed, named_at=drawing.named_at, model=drawing.model,
