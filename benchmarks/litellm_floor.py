@@ -2,7 +2,7 @@
 
     python -m benchmarks.litellm_floor [--calls 300]
 
-Prints CPU ms per call, plain and streamed (12 chunks), for:
+Prints CPU ms per call, plain and streamed (10 chunks), for:
 - `Router.acompletion`: the path every request takes (choice of deployment, `acompletion` in
   its thread executor, the `Logging` object, cost and hidden params, usage tracking, and for
   streams `CustomStreamWrapper`);
@@ -67,7 +67,7 @@ async def main() -> None:
     for name, call in calls(router, provider).items():
         plain = await cpu_ms(call, False, args.calls)
         streamed = await cpu_ms(call, True, args.calls)
-        print(f"{name:20} CPU {plain:5.2f} ms plain, {streamed:5.2f} ms streamed (12 chunks)")
+        print(f"{name:20} CPU {plain:5.2f} ms plain, {streamed:5.2f} ms streamed (10 chunks)")
 
 
 if __name__ == "__main__":

@@ -56,15 +56,6 @@ def rss_mb(server: ServerProcess) -> float:
     raise RuntimeError("no VmRSS line")
 
 
-@contextmanager
-def serve(
-    command: list[str], port: int, cpu: int, env: dict[str, str] | None = None
-) -> Iterator[ServerProcess]:
-    """Run `command` on `cpu`; yields once `/health` answers, with its start-up time."""
-    with ServerProcess(command, port, cwd=REPO, env=env, cpu=cpu) as server:
-        yield server
-
-
 def proxy_config(folder: Path, upstream: str) -> Path:
     config = {
         "server": {"data_dir": str(folder), "log_level": "WARNING"},
@@ -164,7 +155,7 @@ def main() -> None:
     rows: list[Row] = []
     port = free_port()
     bare_command = [sys.executable, "-m", "uvicorn", "benchmarks.bare_app:app", "--port", str(port)]
-    with serve(bare_command, port, SERVER_CPU) as bare:
+    with ServerProcess(bare_command, port, REPO, cpu=SERVER_CPU) as bare:
         print(f"bare    start-up {bare.startup_seconds:.2f} s, RSS {rss_mb(bare):.0f} MB")
         rows += measure(bare, "/v1/chat/completions", "bench", "bare", args.seconds)
     bare_rows = {r.case: r for r in rows}
@@ -174,12 +165,12 @@ def main() -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         fake_gemini_web(args.events) as fake_env,
-        serve(up_command, up_port, LOAD_CPU) as upstream,
+        ServerProcess(up_command, up_port, REPO, cpu=LOAD_CPU) as upstream,
     ):
         config = proxy_config(Path(folder), f"{upstream.url}/v1")
         port = free_port()
         command = [sys.executable, "-m", "proxy", "--config", str(config), "--port", str(port)]
-        with serve(command, port, SERVER_CPU, fake_env) as proxy:
+        with ServerProcess(command, port, REPO, fake_env, SERVER_CPU) as proxy:
             time.sleep(1)  # let start-up work in the background (account init) settle
             rest = rss_mb(proxy)
             print(f"proxy   start-up {proxy.startup_seconds:.2f} s, RSS at rest {rest:.0f} MB")
