@@ -14,6 +14,8 @@ from proxy.jobs.engine import Database
 from proxy.responses.store import RESPONSES
 from proxy.retention import Retention
 
+# The app's own hourly loop keeps everything; each test runs one pass itself.
+KEEP = {"jobs": {"retention_days": 0}, "storage": {"retention_days": 0}}
 # Named as the store step names its images.
 OLD, NEW = "20251001_120000_cat_0a1b2c.png", "20251101_120000_dog_3d4e5f.png"
 
@@ -22,9 +24,7 @@ OLD, NEW = "20251001_120000_cat_0a1b2c.png", "20251101_120000_dog_3d4e5f.png"
 async def test_stored_images_past_their_retention_are_removed(
     tmp_path: Path, days: float, left: set[str]
 ) -> None:
-    # The app's own hourly loop keeps everything here; the test runs one pass itself.
-    keep = {"jobs": {"retention_days": 0}, "storage": {"retention_days": 0}}
-    app = create_app(parse_settings({"server": {"data_dir": str(tmp_path)}, **keep}))
+    app = create_app(parse_settings({"server": {"data_dir": str(tmp_path)}, **KEEP}))
     images = tmp_path / "images" / "gemini-images"  # the store step's default folder
     images.mkdir(parents=True)
     for name in (OLD, NEW):
@@ -41,7 +41,7 @@ async def test_stored_images_past_their_retention_are_removed(
 async def test_stored_responses_past_their_retention_are_removed(
     tmp_path: Path, days: float, left: set[str]
 ) -> None:
-    settings = parse_settings({"server": {"data_dir": str(tmp_path)}})
+    settings = parse_settings({"server": {"data_dir": str(tmp_path)}, **KEEP})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         responses = app.state.wiring.responses
