@@ -65,9 +65,9 @@ class PrivateRedis:
         poll(self._answers, "redis-server to start", seconds=10)
         return self
 
-    def key_count(self) -> int:
+    def key_count(self, pattern: str = "*") -> int:
         with redis.Redis(host="127.0.0.1", port=self.port, retry=NO_RETRY) as client:
-            return int(client.dbsize())
+            return sum(1 for _ in client.scan_iter(match=pattern))
 
     def _answers(self) -> bool:
         try:
